@@ -1,0 +1,42 @@
+/**
+ * Every failure sluice reports carries a stable code (what other teams match on), a human message, and a
+ * retry decision made where the failure is understood rather than guessed at by whoever catches it.
+ */
+export const ErrorCodes = {
+  CONFIG_INVALID: 'CONFIG_INVALID',
+  INFRA_UNAVAILABLE: 'INFRA_UNAVAILABLE',
+  SOURCE_UNSUPPORTED: 'SOURCE_UNSUPPORTED',
+  SOURCE_UNKNOWN: 'SOURCE_UNKNOWN',
+  TABLE_NOT_FOUND: 'TABLE_NOT_FOUND',
+  COLUMN_NOT_FOUND: 'COLUMN_NOT_FOUND',
+  FORMAT_UNSUPPORTED: 'FORMAT_UNSUPPORTED',
+  SINK_UNSUPPORTED: 'SINK_UNSUPPORTED',
+  SINK_WRITE_FAILED: 'SINK_WRITE_FAILED',
+  USAGE: 'USAGE',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+export interface SluiceErrorOptions {
+  retriable?: boolean;
+  cause?: unknown;
+  details?: Record<string, unknown>;
+}
+
+export class SluiceError extends Error {
+  readonly code: ErrorCode;
+  readonly retriable: boolean;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: SluiceErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SluiceError';
+    this.code = code;
+    this.retriable = options.retriable ?? false;
+    this.details = options.details ?? {};
+  }
+}
+
+export function isSluiceError(err: unknown): err is SluiceError {
+  return err instanceof SluiceError;
+}
