@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { kafkaServerProperties } from '../../infra/kafka/server-properties.ts';
+import { formatSettings, resolveInfraConfig, settingsOf } from '../../infra/settings.ts';
+
+describe('local infrastructure configuration', () => {
+  it('writes a single-node KRaft broker/controller that only listens on loopback', () => {
+    const props = kafkaServerProperties({
+      host: '127.0.0.1',
+      port: 19092,
+      controllerPort: 19093,
+      dataDir: '/d',
+    });
+    const map = new Map(
+      props
+        .trim()
+        .split('\n')
+        .map((l) => l.split('=', 2) as [string, string]),
+    );
+    expect(map.get('process.roles')).toBe('broker,controller');
+    expect(map.get('controller.quorum.voters')).toBe('1@127.0.0.1:19093');
+    expect(map.get('listeners')).toBe('PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093');
+    expect(map.get('advertised.listeners')).toBe('PLAINTEXT://127.0.0.1:19092');
+    expect(map.get('offsets.topic.replication.factor')).toBe('1');
+    expect(map.get('log.dirs')).toBe('/d');
+  });
+
+  it('prints settings as KEY=value lines that a shell can eval', () => {
+    const lines = formatSettings(settingsOf(resolveInfraConfig({ root: '/r', ports: { s3: 19000 } }))).split(
+      '\n',
+    );
+    expect(lines).toContain('S3_ENDPOINT=http://127.0.0.1:19000');
+    expect(lines).toContain('KAFKA_BROKERS=127.0.0.1:9092');
+    for (const line of lines) expect(line).toMatch(/^[A-Z0-9_]+=\S+$/);
+  });
+
+  it('rejects ports that cannot work', () => {
+    expect(() => resolveInfraConfig({ root: '/r', ports: { kafka: 70_000 } })).toThrowError(
+      expect.objectContaining({ code: 'CONFIG_INVALID' }),
+    );
+    expect(() =>
+      resolveInfraConfig({ root: '/r', ports: { kafka: 9100, kafkaController: 9100 } }),
+    ).toThrowError(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+  });
+});
