@@ -1,0 +1,33 @@
+import { Command, CommanderError } from 'commander';
+import { isSluiceError } from '../core/errors.ts';
+import { registerDemoCommand } from './commands/demo.ts';
+import { registerExportCommand } from './commands/export.ts';
+import { registerInfraCommand } from './commands/infra.ts';
+
+export type { Env } from './env.ts';
+import type { Env } from './env.ts';
+
+/** The only entry point that sees the process environment; every command gets what it needs passed in. */
+export async function main(argv: string[], env: Env): Promise<number> {
+  const program = new Command()
+    .name('sluice')
+    .description('Move bulk query results out of databases and into object storage.')
+    .exitOverride()
+    .showHelpAfterError();
+
+  registerDemoCommand(program, env);
+  registerExportCommand(program, env);
+  registerInfraCommand(program, env);
+
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    if (isSluiceError(err)) {
+      process.stderr.write(`sluice: ${err.code}: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,106 @@
+import Database from 'better-sqlite3';
+import type { Column } from '../../schemas/column.ts';
+import { SluiceError } from '../../core/errors.ts';
+import type { CompiledQuery, Query, Row, RowBatch, RowStream, Source, StreamOptions } from '../source.ts';
+import { columnFromDeclared, converterFor, logicalTypeOfValue, type Converter } from './types.ts';
+import { compileTableSelect, type TableSchema } from './compile.ts';
+
+export interface SqliteSourceOptions {
+  /** A file path, or `:memory:`. */
+  filename: string;
+  readonly?: boolean;
+}
+
+const DEFAULT_BATCH_ROWS = 4096;
+
+export function createSqliteSource({ filename, readonly = true }: SqliteSourceOptions): Source {
+  const db = new Database(filename, { readonly, fileMustExist: readonly });
+
+  function describeTable(table: string): TableSchema {
+    const info = db.prepare('SELECT name, type FROM pragma_table_info(?)').all(table) as {
+      name: string;
+      type: string;
+    }[];
+    if (info.length === 0) {
+      throw new SluiceError('TABLE_NOT_FOUND', `table ${JSON.stringify(table)} does not exist`, {
+        details: { table },
+      });
+    }
+    return { table, columns: info.map((c) => columnFromDeclared(c.name, c.type || null)) };
+  }
+
+  function compile(query: Query): CompiledQuery {
+    if (query.kind === 'sql') return { sql: query.sql, params: query.params ?? [] };
+    return compileTableSelect(describeTable(query.table), query.columns);
+  }
+
+  return {
+    dialect: 'sqlite',
+
+    async stream(
+      query: Query,
+      { signal, batchRows = DEFAULT_BATCH_ROWS }: StreamOptions = {},
+    ): Promise<RowStream> {
+      signal?.throwIfAborted();
+      const compiled = compile(query);
+      const stmt = db.prepare(compiled.sql);
+      if (!stmt.reader) {
+        throw new SluiceError('USAGE', 'the query returns no rows (not a SELECT)');
+      }
+      stmt.raw(true).safeIntegers(true);
+      const rows = stmt.iterate(...(compiled.params as unknown[])) as IterableIterator<Row>;
+      const first = readBatch(rows, batchRows);
+      const columns = stmt.columns().map((c, i): Column => {
+        const col = columnFromDeclared(c.name, c.type);
+        if (c.type !== null) return col;
+        const sample = first.find((r) => r[i] !== null)?.[i];
+        return { ...col, type: sample === undefined ? 'string' : logicalTypeOfValue(sample) };
+      });
+      const converters = columns.map((c) => converterFor(c.type));
+      return { columns, compiled, batches: batches(first, rows, converters, batchRows, signal) };
+    },
+
+    async close() {
+      db.close();
+    },
+  };
+}
+
+function readBatch(rows: Iterator<Row>, max: number): RowBatch {
+  const batch: RowBatch = [];
+  for (let r = rows.next(); !r.done; r = rows.next()) {
+    batch.push(r.value);
+    if (batch.length === max) break;
+  }
+  return batch;
+}
+
+async function* batches(
+  first: RowBatch,
+  rows: IterableIterator<Row>,
+  converters: Converter[],
+  batchRows: number,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<RowBatch> {
+  try {
+    let batch = first;
+    while (batch.length > 0) {
+      signal?.throwIfAborted();
+      yield convert(batch, converters);
+      if (batch.length < batchRows) return;
+      batch = readBatch(rows, batchRows);
+    }
+  } finally {
+    // Ends the statement early when the consumer stops (error, abort); a no-op once exhausted.
+    rows.return?.();
+  }
+}
+
+function convert(batch: RowBatch, converters: Converter[]): RowBatch {
+  for (const row of batch) {
+    for (let i = 0; i < converters.length; i++) {
+      if (row[i] !== null) row[i] = converters[i]!(row[i]);
+    }
+  }
+  return batch;
+}

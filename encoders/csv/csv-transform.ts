@@ -1,0 +1,40 @@
+import { Transform } from 'node:stream';
+import type { Column } from '../../schemas/column.ts';
+import { SluiceError } from '../../core/errors.ts';
+import type { RowBatch } from '../../dialects/source.ts';
+import type { EncoderOptions, EncoderSpec } from '../encoder.ts';
+import { createRowEncoder, encodeHeader } from './encode-row.ts';
+
+function createCsvTransform(
+  columns: Column[],
+  { header = true, delimiter = ',' }: EncoderOptions,
+): Transform {
+  if (delimiter.length !== 1 || /["\r\n]/.test(delimiter)) {
+    throw new SluiceError('USAGE', `CSV delimiter must be one character other than a quote or newline`, {
+      details: { delimiter },
+    });
+  }
+  const encodeRow = createRowEncoder(columns, { delimiter });
+  let pendingHeader = header ? encodeHeader(columns, { delimiter }) : '';
+  return new Transform({
+    writableObjectMode: true,
+    // One string per batch: far fewer chunks than per row, and still bounded by the batch size.
+    transform(batch: RowBatch, _enc, callback) {
+      let text = pendingHeader;
+      pendingHeader = '';
+      for (const row of batch) text += encodeRow(row);
+      callback(null, Buffer.from(text, 'utf8'));
+    },
+    flush(callback) {
+      // A header-only file for an empty result still tells the reader the columns.
+      callback(null, pendingHeader ? Buffer.from(pendingHeader, 'utf8') : null);
+    },
+  });
+}
+
+export const csvEncoder: EncoderSpec = {
+  format: 'csv',
+  contentType: 'text/csv; charset=utf-8',
+  extension: 'csv',
+  create: createCsvTransform,
+};

@@ -1,0 +1,50 @@
+import { Transform } from 'node:stream';
+import type { RowBatch } from '../dialects/source.ts';
+
+export interface Progress {
+  rows: number;
+  bytes: number;
+  elapsedMs: number;
+}
+
+export type ProgressListener = (progress: Progress) => void;
+
+/**
+ * Two pass-through taps on the export pipeline, one counting rows before the encoder and one counting bytes
+ * after it. Listeners hear at most once per `intervalMs`, plus once at the end.
+ */
+export function createProgressMeter(listener: ProgressListener | undefined, intervalMs = 500) {
+  const started = performance.now();
+  const progress: Progress = { rows: 0, bytes: 0, elapsedMs: 0 };
+  let lastReport = started;
+
+  const report = (force: boolean): void => {
+    const now = performance.now();
+    if (!listener || (!force && now - lastReport < intervalMs)) return;
+    lastReport = now;
+    progress.elapsedMs = now - started;
+    listener({ ...progress });
+  };
+
+  const rows = new Transform({
+    objectMode: true,
+    transform(batch: RowBatch, _enc, callback) {
+      progress.rows += batch.length;
+      report(false);
+      callback(null, batch);
+    },
+  });
+
+  const bytes = new Transform({
+    transform(chunk: Buffer, _enc, callback) {
+      progress.bytes += chunk.byteLength;
+      callback(null, chunk);
+    },
+    flush(callback) {
+      report(true);
+      callback();
+    },
+  });
+
+  return { rows, bytes, snapshot: (): Progress => ({ ...progress, elapsedMs: performance.now() - started }) };
+}

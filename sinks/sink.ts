@@ -1,0 +1,29 @@
+import type { Writable } from 'node:stream';
+
+/** What was stored: enough to fetch it again and to prove it is the same bytes. */
+export interface StoredObject {
+  /** file:///… or s3://bucket/key */
+  uri: string;
+  key: string;
+  bytes: number;
+  sha256: string;
+  contentType: string;
+  etag?: string;
+}
+
+/**
+ * A Writable that commits in `_final` (rename into place, complete the multipart upload) and aborts in
+ * `_destroy(err)`, so an object is either whole or absent. `stored` settles after commit or abort.
+ */
+export interface ObjectWriter extends Writable {
+  readonly stored: Promise<StoredObject>;
+}
+
+export interface WriteOptions {
+  contentType: string;
+}
+
+export interface Sink {
+  readonly kind: string;
+  createWriter(key: string, options: WriteOptions): ObjectWriter;
+}
