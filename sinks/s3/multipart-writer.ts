@@ -1,0 +1,232 @@
+import { Writable } from 'node:stream';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  type CompletedPart,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { SluiceError } from '../../core/errors.ts';
+import { Digest } from '../digest.ts';
+import type { ObjectWriter, StoredObject } from '../sink.ts';
+import { MAX_PARTS, MIN_PART_SIZE, partSizeFor } from './part-size.ts';
+
+export interface MultipartWriterOptions {
+  client: S3Client;
+  bucket: string;
+  key: string;
+  contentType: string;
+  /** First part size; later parts grow (see part-size.ts). At least 5 MiB. */
+  partSize: number;
+  /** Parts uploading at once. Memory is about partSize × (queueSize + 1), whatever the object size. */
+  queueSize: number;
+}
+
+/**
+ * A Writable that streams into an S3 multipart upload. Written instead of lib-storage's Upload because an
+ * export needs (a) part sizes that grow, as its length is unknown until the end, and (b) an abort that has
+ * finished — in-flight parts cancelled, AbortMultipartUpload acknowledged — before the stream reports it is
+ * destroyed; Upload.abort() rejects at once and aborts later. Objects smaller than one part go up as a single
+ * PutObject.
+ */
+export class MultipartWriter extends Writable implements ObjectWriter {
+  readonly stored: Promise<StoredObject>;
+  #resolve!: (o: StoredObject) => void;
+  #reject!: (e: unknown) => void;
+  readonly #o: MultipartWriterOptions;
+  readonly #digest = new Digest();
+  readonly #abort = new AbortController();
+  #buffered: Buffer[] = [];
+  #bufferedBytes = 0;
+  #nextPart = 1;
+  #uploadId: Promise<string> | undefined;
+  #parts: CompletedPart[] = [];
+  #inFlight = new Set<Promise<void>>();
+  #failure: unknown;
+  #committed = false;
+
+  constructor(options: MultipartWriterOptions) {
+    // A write is acknowledged once buffered; the real brake is #waitForSlot when the part queue is full.
+    super({ highWaterMark: MIN_PART_SIZE });
+    if (options.partSize < MIN_PART_SIZE) {
+      throw new SluiceError('USAGE', `partSize ${options.partSize} is below S3's minimum of 5 MiB`);
+    }
+    if (options.queueSize < 1) throw new SluiceError('USAGE', `queueSize must be at least 1`);
+    this.#o = options;
+    this.stored = new Promise((res, rej) => {
+      this.#resolve = res;
+      this.#reject = rej;
+    });
+    this.stored.catch(() => {}); // reported through the stream's 'error' as well
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, callback: (err?: Error | null) => void): void {
+    this.#digest.update(chunk);
+    this.#buffered.push(chunk);
+    this.#bufferedBytes += chunk.byteLength;
+    this.#drainFullParts().then(() => callback(), callback);
+  }
+
+  override _final(callback: (err?: Error | null) => void): void {
+    this.#finish().then(
+      (stored) => {
+        this.#committed = true;
+        this.#resolve(stored);
+        callback();
+      },
+      (err: unknown) => callback(asError(err)),
+    );
+  }
+
+  override _destroy(error: Error | null, callback: (err?: Error | null) => void): void {
+    if (this.#committed) return callback(error);
+    this.#reject(error ?? new SluiceError('SINK_WRITE_FAILED', 'upload was destroyed before it completed'));
+    this.#abortUpload().then(
+      () => callback(error),
+      (abortErr: unknown) => callback(error ?? asError(abortErr)),
+    );
+  }
+
+  async #drainFullParts(): Promise<void> {
+    while (this.#bufferedBytes >= partSizeFor(this.#nextPart, this.#o.partSize)) {
+      await this.#waitForSlot();
+      const size = partSizeFor(this.#nextPart, this.#o.partSize);
+      this.#startPart(this.#take(size));
+    }
+  }
+
+  async #finish(): Promise<StoredObject> {
+    if (this.#uploadId === undefined) {
+      // Never reached one full part: one PUT, nothing to abort later.
+      const body = this.#take(this.#bufferedBytes);
+      const res = await this.#o.client.send(
+        new PutObjectCommand({
+          Bucket: this.#o.bucket,
+          Key: this.#o.key,
+          Body: body,
+          ContentType: this.#o.contentType,
+        }),
+        { abortSignal: this.#abort.signal },
+      );
+      return this.#storedObject(res.ETag);
+    }
+    if (this.#bufferedBytes > 0) {
+      await this.#waitForSlot();
+      this.#startPart(this.#take(this.#bufferedBytes));
+    }
+    await this.#settleAll();
+    if (this.#failure !== undefined) throw this.#failure;
+    const uploadId = await this.#uploadId;
+    this.#parts.sort((a, b) => a.PartNumber! - b.PartNumber!);
+    const res = await this.#o.client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: this.#o.bucket,
+        Key: this.#o.key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: this.#parts },
+      }),
+    );
+    return this.#storedObject(res.ETag);
+  }
+
+  #storedObject(etag: string | undefined): StoredObject {
+    return {
+      uri: `s3://${this.#o.bucket}/${this.#o.key}`,
+      key: this.#o.key,
+      bytes: this.#digest.bytes,
+      sha256: this.#digest.hex(),
+      contentType: this.#o.contentType,
+      ...(etag ? { etag } : {}),
+    };
+  }
+
+  #take(size: number): Buffer {
+    const all = this.#buffered.length === 1 ? this.#buffered[0]! : Buffer.concat(this.#buffered);
+    const part = all.subarray(0, size);
+    const rest = all.subarray(size);
+    this.#buffered = rest.byteLength > 0 ? [rest] : [];
+    this.#bufferedBytes = rest.byteLength;
+    return part;
+  }
+
+  async #waitForSlot(): Promise<void> {
+    while (this.#inFlight.size >= this.#o.queueSize) await Promise.race(this.#inFlight);
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+
+  #startPart(body: Buffer): void {
+    const partNumber = this.#nextPart++;
+    if (partNumber > MAX_PARTS) {
+      throw new SluiceError('SINK_WRITE_FAILED', `object exceeds S3's ${MAX_PARTS} parts`, {
+        details: { key: this.#o.key },
+      });
+    }
+    this.#uploadId ??= this.#createUpload();
+    const task = this.#uploadPart(partNumber, body).then(
+      (part) => {
+        this.#parts.push(part);
+      },
+      (err: unknown) => {
+        this.#failure ??= err;
+      },
+    );
+    const tracked = task.finally(() => this.#inFlight.delete(tracked));
+    this.#inFlight.add(tracked);
+  }
+
+  async #createUpload(): Promise<string> {
+    const res = await this.#o.client.send(
+      new CreateMultipartUploadCommand({
+        Bucket: this.#o.bucket,
+        Key: this.#o.key,
+        ContentType: this.#o.contentType,
+      }),
+      // Not abortable: a create cut off after the server acted would leave an upload whose id we never
+      // learned, so nothing could abort it.
+    );
+    if (!res.UploadId)
+      throw new SluiceError('SINK_WRITE_FAILED', 'CreateMultipartUpload returned no UploadId');
+    return res.UploadId;
+  }
+
+  async #uploadPart(partNumber: number, body: Buffer): Promise<CompletedPart> {
+    const uploadId = await this.#uploadId!;
+    const res = await this.#o.client.send(
+      new UploadPartCommand({
+        Bucket: this.#o.bucket,
+        Key: this.#o.key,
+        UploadId: uploadId,
+        PartNumber: partNumber,
+        Body: body,
+        ContentLength: body.byteLength,
+      }),
+      { abortSignal: this.#abort.signal },
+    );
+    return { PartNumber: partNumber, ETag: res.ETag };
+  }
+
+  async #settleAll(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  async #abortUpload(): Promise<void> {
+    this.#abort.abort();
+    // Wait for every part request to end first: a part that lands after the abort would be stranded.
+    await this.#settleAll();
+    const uploadId = await this.#uploadId?.catch(() => undefined);
+    if (uploadId === undefined) return;
+    await this.#o.client.send(
+      new AbortMultipartUploadCommand({ Bucket: this.#o.bucket, Key: this.#o.key, UploadId: uploadId }),
+    );
+  }
+}
+
+function asError(err: unknown): Error {
+  if (err instanceof SluiceError) return err;
+  return new SluiceError('SINK_WRITE_FAILED', `S3 upload failed: ${(err as Error)?.message ?? String(err)}`, {
+    cause: err,
+    retriable: true,
+  });
+}

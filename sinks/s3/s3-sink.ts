@@ -1,0 +1,20 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { ObjectWriter, Sink, WriteOptions } from '../sink.ts';
+import { MultipartWriter } from './multipart-writer.ts';
+import { MiB } from './part-size.ts';
+
+export interface S3SinkOptions {
+  client: S3Client;
+  bucket: string;
+  partSize?: number;
+  queueSize?: number;
+}
+
+export function createS3Sink({ client, bucket, partSize = 8 * MiB, queueSize = 4 }: S3SinkOptions): Sink {
+  return {
+    kind: 's3',
+    createWriter(key: string, { contentType }: WriteOptions): ObjectWriter {
+      return new MultipartWriter({ client, bucket, key, contentType, partSize, queueSize });
+    },
+  };
+}
