@@ -37,14 +37,20 @@ export async function runExport(plan: ExportPlan, { signal, onProgress, batchRow
   const rowStream = await plan.source.stream(plan.query, { signal, batchRows });
   const meter = createProgressMeter(onProgress);
   const writer = plan.sink.createWriter(plan.key, { contentType: plan.encoder.contentType });
-  await pipeline(
-    Readable.from(rowStream.batches, { objectMode: true, highWaterMark: 2 }),
-    meter.rows,
-    plan.encoder.create(rowStream.columns, plan.encoderOptions ?? {}),
-    meter.bytes,
-    writer,
-    signal ? { signal } : {},
-  );
+  try {
+    await pipeline(
+      Readable.from(rowStream.batches, { objectMode: true, highWaterMark: 2 }),
+      meter.rows,
+      plan.encoder.create(rowStream.columns, plan.encoderOptions ?? {}),
+      meter.bytes,
+      writer,
+      signal ? { signal } : {},
+    );
+  } catch (err) {
+    // pipeline() settles on the first error; the writer may still be aborting its upload.
+    await writer.stored.catch(() => {});
+    throw err;
+  }
   const object = await writer.stored;
   const { rows, elapsedMs } = meter.snapshot();
   return {

@@ -91,16 +91,17 @@ class LocalFileWriter extends Writable implements ObjectWriter {
   override _destroy(error: Error | null, callback: (err?: Error | null) => void): void {
     if (this.#committed) return callback(error);
     const failure = error ?? new SluiceError('SINK_WRITE_FAILED', 'write was destroyed before it completed');
-    this.#reject(failure);
     const file = this.#file;
     this.#file = undefined;
     Promise.resolve(file?.close())
       .catch(() => {})
       .then(() => rm(this.#temp, { force: true }))
-      .then(
-        () => callback(error),
-        () => callback(error),
-      );
+      .catch(() => {})
+      .then(() => {
+        // Rejected only after the partial file is gone; see MultipartWriter for why that order matters.
+        this.#reject(failure);
+        callback(error);
+      });
   }
 }
 

@@ -13,7 +13,9 @@ export interface StoredObject {
 
 /**
  * A Writable that commits in `_final` (rename into place, complete the multipart upload) and aborts in
- * `_destroy(err)`, so an object is either whole or absent. `stored` settles after commit or abort.
+ * `_destroy(err)`, so an object is either whole or absent. `stored` resolves after the commit, or rejects
+ * after the abort has finished — not before, so awaiting it after a failed pipeline() means the cleanup
+ * is done.
  */
 export interface ObjectWriter extends Writable {
   readonly stored: Promise<StoredObject>;

@@ -82,10 +82,18 @@ export class MultipartWriter extends Writable implements ObjectWriter {
 
   override _destroy(error: Error | null, callback: (err?: Error | null) => void): void {
     if (this.#committed) return callback(error);
-    this.#reject(error ?? new SluiceError('SINK_WRITE_FAILED', 'upload was destroyed before it completed'));
+    const failure = error ?? new SluiceError('SINK_WRITE_FAILED', 'upload was destroyed before it completed');
+    // `stored` rejects only once the abort is done: pipeline() rejects on the first error without waiting
+    // for every stream's destroy, so callers await `stored` to know nothing is left behind.
     this.#abortUpload().then(
-      () => callback(error),
-      (abortErr: unknown) => callback(error ?? asError(abortErr)),
+      () => {
+        this.#reject(failure);
+        callback(error);
+      },
+      (abortErr: unknown) => {
+        this.#reject(failure);
+        callback(error ?? asError(abortErr));
+      },
     );
   }
 
