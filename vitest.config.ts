@@ -8,6 +8,7 @@ export default defineConfig({
   test: {
     // The AWS SDK warns on every process that its 2027 releases will need Node 22; once is in the README.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
       {
         test: {
