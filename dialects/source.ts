@@ -18,11 +18,34 @@ export interface CompiledQuery {
   params: unknown[];
 }
 
-/** A table export as the caller asked for it; the source resolves names against the real schema. */
+export type FilterOp =
+  'eq' | 'ne' | 'lt' | 'lte' | 'gt' | 'gte' | 'in' | 'not_in' | 'is_null' | 'is_not_null';
+
+/** `column op value`; the value is always bound, never written into the SQL text. */
+export interface Filter {
+  column: string;
+  op: FilterOp;
+  /** A scalar for the comparisons, a non-empty array for in/not_in, absent for the null tests. */
+  value?: string | number | boolean | null | (string | number | boolean)[];
+}
+
+export interface OrderBy {
+  column: string;
+  direction?: 'asc' | 'desc';
+}
+
+/**
+ * A table export as the caller asked for it; the source resolves every name against the real schema, so
+ * only names that exist reach the SQL text (quoted even then). `table` may be `schema.table`.
+ */
 export interface TableQuery {
   kind: 'table';
   table: string;
   columns?: string[];
+  /** ANDed together. */
+  filters?: Filter[];
+  orderBy?: OrderBy[];
+  limit?: number;
 }
 
 export interface SqlQuery {
@@ -48,6 +71,10 @@ export interface StreamOptions {
 
 export interface Source {
   readonly dialect: string;
+  /** Compiles without running: what the `sql` format writes, and what stream() would execute. */
+  compile(query: Query): Promise<CompiledQuery>;
+  /** Columns of the result without reading rows (LIMIT 0 / describe). */
+  describe(query: Query): Promise<Column[]>;
   stream(query: Query, options?: StreamOptions): Promise<RowStream>;
   close(): Promise<void>;
 }

@@ -2,8 +2,9 @@ import Database from 'better-sqlite3';
 import type { Column } from '../../schemas/column.ts';
 import { SluiceError } from '../../core/errors.ts';
 import type { CompiledQuery, Query, Row, RowBatch, RowStream, Source, StreamOptions } from '../source.ts';
+import { compileTableSelect, type TableSchema } from '../table-select.ts';
+import { quoteIdent, sqliteDialect } from './compile.ts';
 import { columnFromDeclared, converterFor, logicalTypeOfValue, type Converter } from './types.ts';
-import { compileTableSelect, type TableSchema } from './compile.ts';
 
 export interface SqliteSourceOptions {
   /** A file path, or `:memory:`. */
@@ -26,16 +27,44 @@ export function createSqliteSource({ filename, readonly = true }: SqliteSourceOp
         details: { table },
       });
     }
-    return { table, columns: info.map((c) => columnFromDeclared(c.name, c.type || null)) };
+    return {
+      table,
+      quotedName: quoteIdent(table),
+      columns: info.map((c) => columnFromDeclared(c.name, c.type || null)),
+    };
   }
 
   function compile(query: Query): CompiledQuery {
     if (query.kind === 'sql') return { sql: query.sql, params: query.params ?? [] };
-    return compileTableSelect(describeTable(query.table), query.columns);
+    return compileTableSelect(sqliteDialect, describeTable(query.table), query);
+  }
+
+  function prepare(compiled: CompiledQuery) {
+    let stmt;
+    try {
+      stmt = db.prepare(compiled.sql);
+    } catch (err) {
+      throw new SluiceError('QUERY_FAILED', `SQLite rejected the query: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    if (!stmt.reader) throw new SluiceError('USAGE', 'the query returns no rows (not a SELECT)');
+    return stmt.raw(true).safeIntegers(true);
   }
 
   return {
     dialect: 'sqlite',
+
+    async compile(query: Query): Promise<CompiledQuery> {
+      return compile(query);
+    },
+
+    async describe(query: Query): Promise<Column[]> {
+      // Declared types only: expression columns report 'string' here, as no row is read.
+      return prepare(compile(query))
+        .columns()
+        .map((c) => columnFromDeclared(c.name, c.type));
+    },
 
     async stream(
       query: Query,
@@ -43,11 +72,7 @@ export function createSqliteSource({ filename, readonly = true }: SqliteSourceOp
     ): Promise<RowStream> {
       signal?.throwIfAborted();
       const compiled = compile(query);
-      const stmt = db.prepare(compiled.sql);
-      if (!stmt.reader) {
-        throw new SluiceError('USAGE', 'the query returns no rows (not a SELECT)');
-      }
-      stmt.raw(true).safeIntegers(true);
+      const stmt = prepare(compiled);
       const rows = stmt.iterate(...(compiled.params as unknown[])) as IterableIterator<Row>;
       const first = readBatch(rows, batchRows);
       const columns = stmt.columns().map((c, i): Column => {
