@@ -1,0 +1,169 @@
+import pg, { type FieldDef, type PoolClient } from 'pg';
+import type { Column } from '../../schemas/column.ts';
+import { SluiceError } from '../../core/errors.ts';
+import type { CompiledQuery, Query, RowStream, Source, StreamOptions } from '../source.ts';
+import { compileTableSelect, type TableSchema } from '../table-select.ts';
+import { acquireLease, type Lease } from './connection-lease.ts';
+import { copyBatches } from './copy-batches.ts';
+import { cursorBatches } from './cursor-batches.ts';
+import { DescribeQuery } from './describe-query.ts';
+import { isCopyable, postgresDialect } from './dialect.ts';
+import { describeTarget, toSluiceError } from './errors.ts';
+import { guardBatches, startQueryRun } from './query-run.ts';
+import { sessionSetup } from './session.ts';
+import { describeTable } from './table-catalog.ts';
+import { createTypeCatalog } from './type-catalog.ts';
+import type { ColumnPlan } from './types.ts';
+
+export interface PostgresSourceOptions {
+  /** `postgres://user:password@host:port/database`; it never appears in messages (host, port, db only). */
+  url: string;
+  /** Connections kept open; every running stream holds one. Default 4. */
+  poolSize?: number;
+  /**
+   * statement_timeout for every statement, in ms; a timeout fails with QUERY_TIMEOUT. A COPY is one
+   * statement from its first row to its last, so this also bounds how long a slow consumer may take.
+   */
+  statementTimeoutMs?: number;
+}
+
+const DEFAULT_POOL_SIZE = 4;
+const DEFAULT_BATCH_ROWS = 8192;
+
+/**
+ * PostgreSQL as a Source. Queries without bound values stream through COPY … TO STDOUT (text), the rest
+ * through a server-side cursor; both deliver PostgreSQL's text output, converted by the same per-column
+ * converters, so a query yields the same rows either way.
+ */
+export function createPostgresSource({
+  url,
+  poolSize = DEFAULT_POOL_SIZE,
+  statementTimeoutMs,
+}: PostgresSourceOptions): Source {
+  if (!Number.isSafeInteger(poolSize) || poolSize < 1) {
+    throw new SluiceError('CONFIG_INVALID', `postgres: poolSize must be a positive integer, got ${poolSize}`);
+  }
+  if (
+    statementTimeoutMs !== undefined &&
+    (!Number.isSafeInteger(statementTimeoutMs) || statementTimeoutMs < 0)
+  ) {
+    throw new SluiceError(
+      'CONFIG_INVALID',
+      `postgres: statementTimeoutMs must be a non-negative integer (0 = none), got ${statementTimeoutMs}`,
+    );
+  }
+  const target = describeTarget(url);
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: 'sluice' });
+  // An idle connection that dies (server restart) is already dropped by the pool when this fires; the next
+  // lease opens a fresh one. Without a listener the event would crash the process.
+  pool.on('error', () => {});
+  const types = createTypeCatalog();
+  const setupSql = sessionSetup(statementTimeoutMs);
+  const prepared = new WeakSet<PoolClient>();
+
+  async function lease(): Promise<Lease> {
+    try {
+      return await acquireLease(pool, async (client) => {
+        if (prepared.has(client)) return;
+        await client.query(setupSql);
+        prepared.add(client);
+      });
+    } catch (err) {
+      throw toSluiceError(err, target);
+    }
+  }
+
+  /** Runs catalog work on a leased connection; nothing is left in flight on it afterwards, so it is pooled. */
+  async function withLease<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const l = await lease();
+    try {
+      return await work(l.client);
+    } catch (err) {
+      throw toSluiceError(err, target);
+    } finally {
+      l.release();
+    }
+  }
+
+  async function compileOn(
+    client: PoolClient,
+    query: Query,
+  ): Promise<{ compiled: CompiledQuery; table?: TableSchema }> {
+    if (query.kind === 'sql') return { compiled: { sql: query.sql, params: query.params ?? [] } };
+    const table = await describeTable(client, query.table, types);
+    return { compiled: compileTableSelect(postgresDialect, table, query), table };
+  }
+
+  async function planOn(
+    client: PoolClient,
+    compiled: CompiledQuery,
+    table?: TableSchema,
+  ): Promise<ColumnPlan[]> {
+    const fields = await describeFields(client, compiled);
+    const plans = await types.plan(client, fields);
+    if (table) {
+      // A plain select from one table: its NOT NULL constraints hold for the result. (Not so for raw SQL,
+      // where an outer join can make any column NULL, so nullability stays unknown there.)
+      const nullable = new Map(table.columns.map((c) => [c.name, c.nullable]));
+      for (const p of plans) p.column.nullable = nullable.get(p.column.name);
+    }
+    return plans;
+  }
+
+  return {
+    dialect: 'postgres',
+
+    async compile(query: Query): Promise<CompiledQuery> {
+      if (query.kind === 'sql') return { sql: query.sql, params: query.params ?? [] };
+      return withLease(async (client) => (await compileOn(client, query)).compiled);
+    },
+
+    async describe(query: Query): Promise<Column[]> {
+      return withLease(async (client) => {
+        const { compiled, table } = await compileOn(client, query);
+        return (await planOn(client, compiled, table)).map((p) => p.column);
+      });
+    },
+
+    async stream(
+      query: Query,
+      { signal, batchRows = DEFAULT_BATCH_ROWS }: StreamOptions = {},
+    ): Promise<RowStream> {
+      if (!Number.isSafeInteger(batchRows) || batchRows < 1) {
+        throw new SluiceError('USAGE', `batchRows must be a positive integer, got ${batchRows}`);
+      }
+      signal?.throwIfAborted();
+      const l = await lease();
+      let compiled: CompiledQuery;
+      let plans: ColumnPlan[];
+      try {
+        const compiledQuery = await compileOn(l.client, query);
+        compiled = compiledQuery.compiled;
+        plans = await planOn(l.client, compiled, compiledQuery.table);
+        signal?.throwIfAborted();
+      } catch (err) {
+        l.release();
+        throw signal?.aborted ? signal.reason : toSluiceError(err, target);
+      }
+      // From here the lease belongs to the batches: they release it at their end, or destroy it when the
+      // consumer stops early, fails or aborts. (A stream that is never iterated holds it until aborted or return()ed.)
+      const run = startQueryRun(l, signal, target);
+      const converters = plans.map((p) => p.convert);
+      const generator =
+        compiled.params.length === 0 && isCopyable(compiled.sql)
+          ? copyBatches(run, compiled.sql, converters, batchRows)
+          : cursorBatches(run, compiled.sql, compiled.params, converters, batchRows);
+      return { columns: plans.map((p) => p.column), compiled, batches: guardBatches(run, generator) };
+    },
+
+    async close(): Promise<void> {
+      await pool.end();
+    },
+  };
+}
+
+async function describeFields(client: PoolClient, compiled: CompiledQuery): Promise<FieldDef[]> {
+  const fields = await client.query(new DescribeQuery(compiled.sql, compiled.params)).fields;
+  if (!fields) throw new SluiceError('USAGE', 'the query returns no rows (not a SELECT)');
+  return fields;
+}
