@@ -3,22 +3,30 @@
 const MICROS_PER_MS = 1000n;
 const MS_PER_DAY = 86_400_000;
 
-/** `2024-04-01T10:15:00.123456Z` style, always UTC, fraction trimmed to what is non-zero. */
-export function microsToIso(micros: bigint): string {
+/**
+ * `2024-04-01T10:15:00.123456`: always six fraction digits, so the strings sort as the instants do, and no
+ * zone suffix — callers append `Z` for instants (timestamptz) and nothing for wall-clock timestamps, which
+ * were never in UTC. Beyond ±275,760 years (JS Date's range) the value cannot be written as text.
+ */
+export function microsToIsoFixed(micros: bigint): string {
   let ms = micros / MICROS_PER_MS;
   let rest = micros % MICROS_PER_MS;
   if (rest < 0n) {
-    // Floor division: -1µs is 1969-12-31T23:59:59.999999Z, not 1970-01-01T00:00:00.000-001.
+    // Floor division: -1µs is 1969-12-31T23:59:59.999999, not 1970-01-01T00:00:00.000-001.
     rest += MICROS_PER_MS;
     ms -= 1n;
   }
-  const iso = new Date(Number(ms)).toISOString(); // yyyy-mm-ddThh:mm:ss.mmmZ
-  const fraction = (iso.slice(20, 23) + String(rest).padStart(3, '0')).replace(/0+$/, '');
-  return fraction ? `${iso.slice(0, 19)}.${fraction}Z` : `${iso.slice(0, 19)}Z`;
+  const date = new Date(Number(ms));
+  if (Number.isNaN(date.getTime())) throw new RangeError(`timestamp ${micros}µs is outside ±275,760 years`);
+  return `${date.toISOString().slice(0, -1)}${String(rest).padStart(3, '0')}`;
 }
 
 export function daysToIsoDate(days: number): string {
-  return new Date(days * MS_PER_DAY).toISOString().slice(0, 10);
+  const date = new Date(days * MS_PER_DAY);
+  if (Number.isNaN(date.getTime()))
+    throw new RangeError(`date ${days} days from 1970 is outside ±275,760 years`);
+  const iso = date.toISOString(); // expanded years (-000768, +010000) are longer than four digits
+  return iso.slice(0, iso.indexOf('T'));
 }
 
 const ISO_DATE = /^(-?\d{4,6})-(\d{2})-(\d{2})$/;
@@ -26,7 +34,10 @@ const ISO_DATE = /^(-?\d{4,6})-(\d{2})-(\d{2})$/;
 export function isoDateToDays(text: string): number {
   const m = ISO_DATE.exec(text);
   if (!m) throw new RangeError(`not an ISO date: ${JSON.stringify(text)}`);
-  return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / MS_PER_DAY;
+  // setUTCFullYear, not Date.UTC: the latter reads years 0-99 as 1900-1999.
+  const date = new Date(0);
+  date.setUTCFullYear(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  return date.getTime() / MS_PER_DAY;
 }
 
 // Date-time with optional fraction (up to 9 digits) and optional zone; no zone means UTC.

@@ -1,13 +1,31 @@
 import type { Transform } from 'node:stream';
 import type { Column } from '../schemas/column.ts';
 
-export type Format = 'csv';
+export type Format = 'csv' | 'ndjson' | 'json' | 'parquet' | 'arrow';
+
+export type ParquetCompression = 'zstd' | 'snappy' | 'none';
 
 export interface EncoderOptions {
   /** csv: write a header line (default true) */
   header?: boolean;
   /** csv: one character (default `,`) */
   delimiter?: string;
+  /**
+   * parquet: rows per row group (default 262,144; a group also closes at 16 MiB encoded). A row group is
+   * what a reader fetches and decodes as a unit; the writer holds one in memory, compressed, before writing
+   * it out. See encoders/parquet/writer-properties.ts and bench/parquet-writers.ts.
+   */
+  rowGroupRows?: number;
+  /**
+   * parquet: the codec inside the file (default zstd). Named apart from the request's `compression`, which
+   * wraps a whole text file in gzip/zstd and means nothing for Parquet's per-page compression.
+   */
+  parquetCompression?: ParquetCompression;
+  /**
+   * arrow: input batches are coalesced into record batches of up to this many rows (default 65,536, at most
+   * 1,048,576); a record batch also closes at 16 MiB.
+   */
+  recordBatchRows?: number;
 }
 
 /**

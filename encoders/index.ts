@@ -1,15 +1,24 @@
 import { SluiceError } from '../core/errors.ts';
+import { arrowEncoder } from './arrow/arrow-transform.ts';
 import { csvEncoder } from './csv/csv-transform.ts';
 import type { EncoderSpec, Format } from './encoder.ts';
+import { jsonEncoder } from './json/json-transform.ts';
+import { ndjsonEncoder } from './ndjson/ndjson-transform.ts';
+import { parquetEncoder } from './parquet/parquet-transform.ts';
 
 const encoders: Record<Format, EncoderSpec> = {
   csv: csvEncoder,
+  ndjson: ndjsonEncoder,
+  json: jsonEncoder,
+  parquet: parquetEncoder,
+  arrow: arrowEncoder,
 };
 
 export const formats = Object.keys(encoders) as Format[];
 
 export function encoderFor(format: string): EncoderSpec {
-  const spec = encoders[format as Format];
+  // hasOwn: `toString` or `__proto__` must not find Object.prototype's members.
+  const spec = Object.hasOwn(encoders, format) ? encoders[format as Format] : undefined;
   if (!spec) {
     throw new SluiceError(
       'FORMAT_UNSUPPORTED',

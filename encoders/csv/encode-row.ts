@@ -1,5 +1,5 @@
 import type { Column } from '../../schemas/column.ts';
-import { daysToIsoDate, microsToIso } from '../../core/time.ts';
+import { daysToIsoDate, microsToIsoFixed } from '../../core/time.ts';
 
 /**
  * RFC 4180 text for one batch. NULL is an empty field and an empty string is `""`, as PostgreSQL's
@@ -47,9 +47,11 @@ function formatterFor(column: Column, quoteText: (s: string) => string): FieldFo
       return (v) => String(v);
     case 'date':
       return (v) => daysToIsoDate(v as number);
+    // As in the JSON formats: six fraction digits; `Z` marks instants, a wall-clock timestamp has no zone.
     case 'timestamp':
+      return (v) => microsToIsoFixed(v as bigint);
     case 'timestamptz':
-      return (v) => microsToIso(v as bigint);
+      return (v) => `${microsToIsoFixed(v as bigint)}Z`;
     case 'binary':
       return (v) => `\\x${Buffer.from(v as Uint8Array).toString('hex')}`;
     default:

@@ -10,7 +10,7 @@ import { createSqliteSource } from '../../dialects/sqlite/source.ts';
 import { csvEncoder } from '../../encoders/csv/csv-transform.ts';
 import { runExport } from '../../pipeline/run-export.ts';
 import { createLocalFolderSink } from '../../sinks/local-folder.ts';
-import { microsToIso } from '../../core/time.ts';
+import { isoToMicros, microsToIsoFixed } from '../../core/time.ts';
 
 // The embedded default end to end: SQLite → CSV → local folder, read back by an independent CSV parser.
 describe('embedded export (SQLite → CSV → local folder)', () => {
@@ -66,9 +66,7 @@ describe('embedded export (SQLite → CSV → local folder)', () => {
       const e = expected[i]!;
       expect(fields[0]).toBe(String(e[0]));
       expect(fields[2]).toBe(e[2]);
-      expect(fields[3]).toBe(
-        microsToIso(BigInt(Date.parse(e[3] as string)) * 1000n + BigInt((e[3] as string).slice(23, 26))),
-      );
+      expect(fields[3]).toBe(microsToIsoFixed(isoToMicros(e[3] as string)));
       expect(fields[4]).toBe(e[4]);
       expect(fields[6]).toBe(e[6] === null ? '' : String(e[6]));
       expect(fields[7]).toBe(String(e[7]));
