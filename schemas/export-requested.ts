@@ -1,0 +1,78 @@
+import { z } from 'zod';
+
+/**
+ * ExportRequested v1: what any team produces to `sluice.export.requests` (JSON value, key = workspaceId).
+ * Changes stay compatible: new fields optional, nothing removed or retyped; a breaking change is v2.
+ */
+const identifier = z.string().min(1).max(256);
+const scalar = z.union([z.string().max(10_000), z.number(), z.boolean()]);
+
+export const FilterSchema = z.strictObject({
+  column: identifier,
+  op: z.enum(['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'in', 'not_in', 'is_null', 'is_not_null']),
+  value: z.union([scalar, z.null(), z.array(scalar).min(1).max(10_000)]).optional(),
+});
+
+export const TableQuerySchema = z.strictObject({
+  kind: z.literal('table'),
+  /** `table` or `schema.table`, resolved against the source's real catalog. */
+  table: identifier,
+  columns: z.array(identifier).min(1).max(2_000).optional(),
+  filters: z.array(FilterSchema).max(200).optional(),
+  orderBy: z
+    .array(z.strictObject({ column: identifier, direction: z.enum(['asc', 'desc']).optional() }))
+    .max(50)
+    .optional(),
+  limit: z.number().int().min(0).optional(),
+});
+
+export const SqlQuerySchema = z.strictObject({
+  kind: z.literal('sql'),
+  sql: z.string().min(1).max(1_000_000),
+  params: z
+    .array(z.union([scalar, z.null()]))
+    .max(10_000)
+    .optional(),
+});
+
+export const QuerySchema = z.discriminatedUnion('kind', [TableQuerySchema, SqlQuerySchema]);
+
+export const ExportOptionsSchema = z.strictObject({
+  /** Text formats only (csv, ndjson, json, sql). */
+  compression: z.enum(['none', 'gzip', 'zstd']).optional(),
+  /** csv */
+  header: z.boolean().optional(),
+  /** csv: one character */
+  delimiter: z.string().length(1).optional(),
+  /** parquet */
+  rowGroupRows: z.number().int().min(1_000).max(10_000_000).optional(),
+  /** First multipart part size; S3 allows 5 MiB to 5 GiB. */
+  partSizeMiB: z.number().int().min(5).max(5_120).optional(),
+});
+
+/** Workspace ids name object keys, so they are restricted to a safe alphabet. */
+export const WorkspaceIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, {
+  message: 'workspaceId: 1-64 characters of A-Z a-z 0-9 _ -, starting with a letter or digit',
+});
+
+export const ExportRequestedSchema = z.strictObject({
+  version: z.literal(1),
+  /** The producer's id: the same (workspaceId, requestId) is the same job, however often it is delivered. */
+  requestId: z.string().min(1).max(200),
+  workspaceId: WorkspaceIdSchema,
+  requestedBy: z.string().min(1).max(200),
+  /** Whose row-level security applies; defaults to requestedBy. */
+  recipient: z.string().min(1).max(200).optional(),
+  /** A named connection from configuration (SLUICE_SOURCE_<NAME>), lower case. */
+  source: z.string().regex(/^[a-z0-9_]{1,64}$/, { message: 'source: a configured source name (a-z 0-9 _)' }),
+  query: QuerySchema,
+  /** csv | ndjson | json | parquet | arrow | sql; an unknown one fails the job with FORMAT_UNSUPPORTED. */
+  format: z.string().min(1).max(32),
+  options: ExportOptionsSchema.optional(),
+  urlTtlSeconds: z.number().int().min(60).max(604_800).optional(),
+});
+
+export type ExportRequested = z.infer<typeof ExportRequestedSchema>;
+export type ExportOptions = z.infer<typeof ExportOptionsSchema>;
+
+export const DEFAULT_URL_TTL_SECONDS = 3600;
