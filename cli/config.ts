@@ -1,4 +1,6 @@
 import { SluiceError } from '../core/errors.ts';
+import type { WorkerSettings } from '../consumers/export-worker/service.ts';
+import type { SourceConfig } from '../dialects/source-registry.ts';
 import type { S3Settings } from '../sinks/s3/client.ts';
 import type { Env } from './env.ts';
 
@@ -20,5 +22,69 @@ export function readS3Settings(env: Env): S3Settings {
     secretAccessKey: env.S3_SECRET_ACCESS_KEY!,
     bucket: env.S3_BUCKET!,
     forcePathStyle: env.S3_FORCE_PATH_STYLE ? env.S3_FORCE_PATH_STYLE === 'true' : Boolean(env.S3_ENDPOINT),
+  };
+}
+
+const SOURCE_KEY = /^SLUICE_SOURCE_([A-Z0-9_]+)$/;
+const SOURCE_FLAGS = ['_RAW_SQL', '_STATEMENT_TIMEOUT_MS'];
+
+/**
+ * Named sources: `SLUICE_SOURCE_<NAME>=<url>` (postgres://, mysql://, sqlite:), with
+ * `SLUICE_SOURCE_<NAME>_RAW_SQL=true` to accept raw SQL requests and `SLUICE_SOURCE_<NAME>_STATEMENT_TIMEOUT_MS`
+ * to bound each query. A request names the source in lower case.
+ */
+export function readSourceConfigs(env: Env): SourceConfig[] {
+  const configs: SourceConfig[] = [];
+  for (const [key, url] of Object.entries(env)) {
+    const m = SOURCE_KEY.exec(key);
+    if (!m || !url || SOURCE_FLAGS.some((flag) => key.endsWith(flag))) continue;
+    const upper = m[1]!;
+    const rawSql = env[`SLUICE_SOURCE_${upper}_RAW_SQL`];
+    if (rawSql !== undefined && rawSql !== 'true' && rawSql !== 'false') {
+      throw new SluiceError('CONFIG_INVALID', `SLUICE_SOURCE_${upper}_RAW_SQL must be true or false`);
+    }
+    const timeout = env[`SLUICE_SOURCE_${upper}_STATEMENT_TIMEOUT_MS`];
+    configs.push({
+      name: upper.toLowerCase(),
+      url,
+      allowRawSql: rawSql === 'true',
+      ...(timeout
+        ? { statementTimeoutMs: positiveInt(`SLUICE_SOURCE_${upper}_STATEMENT_TIMEOUT_MS`, timeout) }
+        : {}),
+    });
+  }
+  return configs.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export function positiveInt(name: string, raw: string): number {
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n <= 0) {
+    throw new SluiceError('CONFIG_INVALID', `${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+export function readKafkaBrokers(env: Env): string[] {
+  return (env.KAFKA_BROKERS || '127.0.0.1:9092')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+}
+
+export function readWorkerSettings(env: Env): WorkerSettings {
+  const int = (name: string, fallback: number) => (env[name] ? positiveInt(name, env[name]!) : fallback);
+  return {
+    worker: {
+      brokers: readKafkaBrokers(env),
+      groupId: env.SLUICE_WORKER_GROUP || 'sluice-export-workers',
+      concurrency: int('SLUICE_WORKER_CONCURRENCY', 2),
+      leaseMs: int('SLUICE_JOB_LEASE_MS', 30_000),
+      maxAttempts: int('SLUICE_MAX_ATTEMPTS', 3),
+      requestPartitions: int('SLUICE_REQUEST_PARTITIONS', 6),
+    },
+    databaseUrl: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test',
+    s3: readS3Settings(env),
+    ...(env.S3_PUBLIC_ENDPOINT ? { s3PublicEndpoint: env.S3_PUBLIC_ENDPOINT } : {}),
+    sources: readSourceConfigs(env),
   };
 }

@@ -3,6 +3,8 @@ import { isSluiceError } from '../core/errors.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerExportCommand } from './commands/export.ts';
 import { registerInfraCommand } from './commands/infra.ts';
+import { registerSubmitCommand } from './commands/submit.ts';
+import { registerWorkerCommand } from './commands/worker.ts';
 
 export type { Env } from './env.ts';
 import type { Env } from './env.ts';
@@ -18,6 +20,8 @@ export async function main(argv: string[], env: Env): Promise<number> {
   registerDemoCommand(program, env);
   registerExportCommand(program, env);
   registerInfraCommand(program, env);
+  registerSubmitCommand(program, env);
+  registerWorkerCommand(program, env);
 
   try {
     await program.parseAsync(argv);

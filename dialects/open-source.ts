@@ -1,23 +1,33 @@
 import { SluiceError } from '../core/errors.ts';
+import { createMysqlSource } from './mysql/source.ts';
+import { createPostgresSource } from './postgres/source.ts';
 import type { Source } from './source.ts';
 import { createSqliteSource } from './sqlite/source.ts';
 
+export interface OpenSourceOptions {
+  statementTimeoutMs?: number;
+}
+
 /**
- * A source from its connection URL: `sqlite:<path>` (or `sqlite::memory:`) for the embedded default.
- * PostgreSQL and MySQL/MariaDB sources arrive with the export worker.
+ * A source from its connection URL: `postgres://…` (or `postgresql://`), `mysql://…` (or `mariadb://`),
+ * `sqlite:<path>` (or `sqlite::memory:`) for the embedded default.
  */
-export function openSource(url: string): Source {
+export function openSource(url: string, options: OpenSourceOptions = {}): Source {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
   switch (scheme) {
+    case 'postgres':
+    case 'postgresql':
+      return createPostgresSource({ url, ...options });
+    case 'mysql':
+    case 'mariadb':
+      return createMysqlSource({ url: url.replace(/^mariadb:/i, 'mysql:'), ...options });
     case 'sqlite':
       return createSqliteSource({ filename: url.slice('sqlite:'.length).replace(/^\/\//, '') });
     default:
       throw new SluiceError(
         'SOURCE_UNSUPPORTED',
-        `no source for ${JSON.stringify(redact(url))}; supported: sqlite:<path>`,
-        {
-          details: { scheme },
-        },
+        `no source for ${JSON.stringify(redact(url))}; supported: postgres://, mysql://, mariadb://, sqlite:<path>`,
+        { details: { scheme } },
       );
   }
 }

@@ -4,6 +4,7 @@ import type { Column } from '../schemas/column.ts';
 import type { CompiledQuery, Query, Source } from '../dialects/source.ts';
 import type { EncoderOptions, EncoderSpec } from '../encoders/encoder.ts';
 import type { Sink, StoredObject } from '../sinks/sink.ts';
+import type { CompressionStage } from './compression.ts';
 import { createProgressMeter, type ProgressListener } from './progress.ts';
 
 export interface ExportPlan {
@@ -13,6 +14,8 @@ export interface ExportPlan {
   encoderOptions?: EncoderOptions;
   sink: Sink;
   key: string;
+  /** Text formats only; the key should already carry its suffix. */
+  compression?: CompressionStage;
 }
 
 export interface ExportRunOptions {
@@ -35,26 +38,31 @@ export interface ExportResult {
  */
 export async function runExport(plan: ExportPlan, { signal, onProgress, batchRows }: ExportRunOptions = {}) {
   const rowStream = await plan.source.stream(plan.query, { signal, batchRows });
-  const meter = createProgressMeter(onProgress);
-  const writer = plan.sink.createWriter(plan.key, { contentType: plan.encoder.contentType });
+  const rows = Readable.from(rowStream.batches, { objectMode: true, highWaterMark: 2 });
+  let encoder;
   try {
-    await pipeline(
-      Readable.from(rowStream.batches, { objectMode: true, highWaterMark: 2 }),
-      meter.rows,
-      plan.encoder.create(rowStream.columns, plan.encoderOptions ?? {}),
-      meter.bytes,
-      writer,
-      signal ? { signal } : {},
-    );
+    encoder = plan.encoder.create(rowStream.columns, plan.encoderOptions ?? {});
+  } catch (err) {
+    rows.destroy(); // ends the query: Readable.from returns its iterator
+    throw err;
+  }
+  const meter = createProgressMeter(onProgress);
+  const contentType = plan.compression?.contentType ?? plan.encoder.contentType;
+  const writer = plan.sink.createWriter(plan.key, { contentType });
+  const stages: NodeJS.ReadWriteStream[] = [meter.rows, encoder];
+  if (plan.compression) stages.push(plan.compression.transform);
+  stages.push(meter.bytes);
+  try {
+    await pipeline([rows, ...stages, writer], signal ? { signal } : {});
   } catch (err) {
     // pipeline() settles on the first error; the writer may still be aborting its upload.
     await writer.stored.catch(() => {});
     throw err;
   }
   const object = await writer.stored;
-  const { rows, elapsedMs } = meter.snapshot();
+  const { rows: rowCount, elapsedMs } = meter.snapshot();
   return {
-    rows,
+    rows: rowCount,
     columns: rowStream.columns,
     compiled: rowStream.compiled,
     object,

@@ -1,0 +1,63 @@
+import pg from 'pg';
+import type { Logger } from '../../core/logger.ts';
+import { SourceRegistry, type SourceConfig } from '../../dialects/source-registry.ts';
+import { migrateJobStore } from '../../jobs/migrations.ts';
+import { JobStore } from '../../jobs/job-store.ts';
+import { createS3Client, type S3Settings } from '../../sinks/s3/client.ts';
+import { presignGet } from '../../sinks/s3/presign.ts';
+import { startExportWorker, type ExportWorkerConfig } from './worker.ts';
+
+export interface WorkerSettings {
+  worker: ExportWorkerConfig;
+  /** The job store's PostgreSQL. */
+  databaseUrl: string;
+  s3: S3Settings;
+  /** Endpoint that presigned URLs name, when recipients reach the store by another address. */
+  s3PublicEndpoint?: string;
+  sources: SourceConfig[];
+  batchRows?: number;
+}
+
+export interface WorkerService {
+  workerId: string;
+  store: JobStore;
+  stop(): Promise<void>;
+}
+
+/** The export worker with everything it owns: job store pool, S3 clients, source pools, Kafka clients. */
+export async function startWorkerService(settings: WorkerSettings, log: Logger): Promise<WorkerService> {
+  const pool = new pg.Pool({
+    connectionString: settings.databaseUrl,
+    max: Math.max(4, settings.worker.concurrency * 2),
+  });
+  await migrateJobStore(pool);
+  const store = new JobStore(pool);
+  const s3 = createS3Client(settings.s3);
+  const publicS3 = settings.s3PublicEndpoint
+    ? createS3Client({ ...settings.s3, endpoint: settings.s3PublicEndpoint })
+    : s3;
+  const sources = new SourceRegistry(settings.sources);
+  try {
+    const worker = await startExportWorker(settings.worker, {
+      store,
+      runtime: { sources, s3: { client: s3, bucket: settings.s3.bucket }, batchRows: settings.batchRows },
+      presign: (bucket, key, ttl) => presignGet(publicS3, bucket, key, ttl),
+      log,
+    });
+    return {
+      workerId: worker.workerId,
+      store,
+      async stop() {
+        await worker.stop();
+        await sources.closeAll();
+        s3.destroy();
+        if (publicS3 !== s3) publicS3.destroy();
+        await pool.end();
+      },
+    };
+  } catch (err) {
+    await sources.closeAll();
+    await pool.end();
+    throw err;
+  }
+}

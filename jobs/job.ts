@@ -1,0 +1,42 @@
+import type { Column } from '../schemas/column.ts';
+
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export const TERMINAL_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
+
+/** What a succeeded job stored; the presigned URL is not kept (it expires), it is minted when needed. */
+export interface JobResult {
+  format: string;
+  bucket: string;
+  key: string;
+  rows: number;
+  bytes: number;
+  sha256: string;
+  contentType: string;
+  columns: Pick<Column, 'name' | 'type'>[];
+}
+
+export interface JobError {
+  code: string;
+  message: string;
+  retriable: boolean;
+}
+
+export interface Job {
+  jobId: string;
+  workspaceId: string;
+  requestId: string;
+  requestHash: string;
+  request: unknown;
+  format: string;
+  status: JobStatus;
+  attempts: number;
+  rows: number;
+  bytes: number;
+  result: JobResult | null;
+  error: JobError | null;
+  eventEmittedAt: Date | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}

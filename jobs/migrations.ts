@@ -1,0 +1,47 @@
+import type pg from 'pg';
+
+/**
+ * The job store's schema, applied at start by whoever needs it first (worker or API). Each step is
+ * idempotent and runs under an advisory lock, so several processes starting together do not race.
+ */
+const STEPS = [
+  `CREATE TABLE IF NOT EXISTS sluice_jobs (
+     job_id            text PRIMARY KEY,
+     workspace_id      text NOT NULL,
+     request_id        text NOT NULL,
+     request_hash      text NOT NULL,
+     request           jsonb NOT NULL,
+     format            text NOT NULL,
+     status            text NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
+     attempts          integer NOT NULL DEFAULT 0,
+     lease_owner       text,
+     lease_expires_at  timestamptz,
+     rows              bigint NOT NULL DEFAULT 0,
+     bytes             bigint NOT NULL DEFAULT 0,
+     result            jsonb,
+     error             jsonb,
+     event_emitted_at  timestamptz,
+     created_at        timestamptz NOT NULL DEFAULT now(),
+     started_at        timestamptz,
+     finished_at       timestamptz,
+     updated_at        timestamptz NOT NULL DEFAULT now(),
+     UNIQUE (workspace_id, request_id)
+   )`,
+  `CREATE INDEX IF NOT EXISTS sluice_jobs_workspace_status ON sluice_jobs (workspace_id, status, created_at)`,
+];
+
+const LOCK_KEY = 0x51_1c_e0_01; // arbitrary, fixed: sluice job-store migrations
+
+export async function migrateJobStore(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
+    try {
+      for (const step of STEPS) await client.query(step);
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]);
+    }
+  } finally {
+    client.release();
+  }
+}

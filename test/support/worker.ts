@@ -1,0 +1,32 @@
+import { inject } from 'vitest';
+import { silentLogger, createLogger } from '../../core/logger.ts';
+import { startWorkerService, type WorkerService } from '../../consumers/export-worker/service.ts';
+import type { SourceConfig } from '../../dialects/source-registry.ts';
+import { s3Settings } from './s3.ts';
+
+export const TEST_WORKER_GROUP = 'sluice-test-workers';
+
+/** The real worker, in this process, against the real broker, job store and S3Proxy. */
+export async function startTestWorker(
+  sources: SourceConfig[],
+  overrides: { leaseMs?: number } = {},
+): Promise<WorkerService> {
+  const infra = inject('infra');
+  return startWorkerService(
+    {
+      worker: {
+        brokers: infra.KAFKA_BROKERS.split(','),
+        groupId: TEST_WORKER_GROUP,
+        concurrency: 3,
+        leaseMs: overrides.leaseMs ?? 10_000,
+        maxAttempts: 2,
+        requestPartitions: 6,
+        sessionTimeoutMs: 20_000,
+      },
+      databaseUrl: infra.DATABASE_URL,
+      s3: s3Settings(),
+      sources,
+    },
+    process.env.SLUICE_TEST_LOG ? createLogger({ level: 'debug' }) : silentLogger,
+  );
+}
