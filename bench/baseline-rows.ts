@@ -1,7 +1,7 @@
 /**
  * The BASELINES.md schema, generated in JS (no database): id int8, ts timestamp, entity text (24 hex, 50
  * distinct), category text (10 distinct), amount float8, qty int4, note text (~30 chars, 10% NULL).
- * Values follow dialects/source.ts (int64 and timestamps as bigint). Same rows as bench/csv-encoder.ts.
+ * Values follow dialects/source.ts (int64 and timestamps as bigint).
  */
 import type { Column } from '../schemas/column.ts';
 import type { RowBatch } from '../dialects/source.ts';

@@ -6,41 +6,11 @@
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
-import type { Column } from '../schemas/column.ts';
 import { csvEncoder } from '../encoders/csv/csv-transform.ts';
 import type { RowBatch } from '../dialects/source.ts';
+import { baselineBatches, baselineColumns as columns } from './baseline-rows.ts';
 
 const rows = Number(process.argv[2] ?? 1_000_000);
-const BATCH = 4096;
-const columns: Column[] = [
-  { name: 'id', type: 'int64' },
-  { name: 'ts', type: 'timestamp' },
-  { name: 'entity', type: 'string' },
-  { name: 'category', type: 'string' },
-  { name: 'amount', type: 'float64' },
-  { name: 'qty', type: 'int32' },
-  { name: 'note', type: 'string' },
-];
-
-function* batches(): Generator<RowBatch> {
-  const t0 = 1_700_000_000_000_000n;
-  for (let start = 0; start < rows; start += BATCH) {
-    const batch: RowBatch = [];
-    for (let i = start; i < Math.min(rows, start + BATCH); i++) {
-      batch.push([
-        BigInt(i),
-        t0 + BigInt(i) * 1_000_123n,
-        `e${(i % 50).toString(16).padStart(23, '0')}`,
-        `category ${i % 10}`,
-        (i % 100_000) / 7,
-        i % 1000,
-        i % 10 === 0 ? null : `note for row ${i}, "quoted" part`,
-      ]);
-    }
-    yield batch;
-  }
-}
-
 function counter(): { sink: Writable; bytes: () => number } {
   let bytes = 0;
   const sink = new Writable({
@@ -68,12 +38,16 @@ async function measure(name: string, run: () => Promise<number>): Promise<number
 
 const generation = await measure('generation only (baseline)', async () => {
   let n = 0;
-  for (const b of batches()) n += b.length;
+  for (const b of baselineBatches(rows)) n += b.length;
   return n * 0;
 });
 const ours = await measure('sluice csv encoder', async () => {
   const c = counter();
-  await pipeline(Readable.from(batches(), { objectMode: true }), csvEncoder.create(columns, {}), c.sink);
+  await pipeline(
+    Readable.from(baselineBatches(rows), { objectMode: true }),
+    csvEncoder.create(columns, {}),
+    c.sink,
+  );
   return c.bytes();
 });
 const theirs = await measure('csv-stringify 6 (rows)', async () => {
@@ -83,7 +57,7 @@ const theirs = await measure('csv-stringify 6 (rows)', async () => {
       for (const row of batch) yield row.map((v) => (typeof v === 'bigint' ? v.toString() : v));
   };
   await pipeline(
-    Readable.from(batches(), { objectMode: true }),
+    Readable.from(baselineBatches(rows), { objectMode: true }),
     flatten,
     stringify({ header: false }),
     c.sink,

@@ -31,13 +31,24 @@ export function daysToIsoDate(days: number): string {
 
 const ISO_DATE = /^(-?\d{4,6})-(\d{2})-(\d{2})$/;
 
+/**
+ * Days from 1970-01-01 to a proleptic Gregorian date, year astronomical (1 BC = 0). Pure integer
+ * arithmetic (Howard Hinnant's days_from_civil): unlike Date.UTC it has no special case for years 0–99 and
+ * no ±275k-year limit.
+ */
+export function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
 export function isoDateToDays(text: string): number {
   const m = ISO_DATE.exec(text);
   if (!m) throw new RangeError(`not an ISO date: ${JSON.stringify(text)}`);
-  // setUTCFullYear, not Date.UTC: the latter reads years 0-99 as 1900-1999.
-  const date = new Date(0);
-  date.setUTCFullYear(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-  return date.getTime() / MS_PER_DAY;
+  return daysFromCivil(Number(m[1]), Number(m[2]), Number(m[3]));
 }
 
 // Date-time with optional fraction (up to 9 digits) and optional zone; no zone means UTC.

@@ -1,4 +1,5 @@
 import type { Column } from '../../schemas/column.ts';
+import { daysFromCivil } from '../../core/time.ts';
 import { SluiceError } from '../../core/errors.ts';
 import type { RowBatch } from '../source.ts';
 import type { NativeColumn } from './types.ts';
@@ -150,17 +151,4 @@ function digits(text: string, start: number, end: number): number {
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-}
-
-/**
- * Days since 1970-01-01 in the proleptic Gregorian calendar (MySQL's), for any year. Integer arithmetic
- * after Howard Hinnant's `days_from_civil`; not Date.UTC, which reads years 0–99 as 1900–1999.
- */
-export function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yearOfEra = y - era * 400;
-  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
-  return era * 146_097 + dayOfEra - 719_468;
 }

@@ -1,4 +1,5 @@
 import { SluiceError } from '../../core/errors.ts';
+import { daysFromCivil } from '../../core/time.ts';
 
 /**
  * PostgreSQL's text output of one non-NULL value → its row value (see the Row doc in dialects/source.ts).
@@ -153,20 +154,6 @@ function parseTimestamp(text: string, column: string, withZone: boolean): bigint
 
 function digits2(text: string, at: number): number {
   return (text.charCodeAt(at) - 48) * 10 + (text.charCodeAt(at + 1) - 48);
-}
-
-/**
- * Days from 1970-01-01 to a proleptic Gregorian date, year astronomical (1 BC = 0). Pure integer
- * arithmetic (Howard Hinnant's days_from_civil): unlike Date.UTC it has no special case for years 0–99 and
- * no ±275k-year limit.
- */
-export function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146_097 + doe - 719_468;
 }
 
 /**

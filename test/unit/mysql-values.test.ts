@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { daysFromCivil } from '../../core/time.ts';
 import type { Column } from '../../schemas/column.ts';
 import {
   bitsToBigInt,
   conversionPlan,
   convertBatch,
   converterFor,
-  daysFromCivil,
   mysqlDateTimeToMicros,
   mysqlDateToDays,
 } from '../../dialects/mysql/values.ts';

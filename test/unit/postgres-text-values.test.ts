@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { daysFromCivil } from '../../core/time.ts';
 import {
   createDateConverter,
   createTimestampConverter,
   createTimestamptzConverter,
-  daysFromCivil,
   toBigInt,
   toBoolean,
   toBytes,
