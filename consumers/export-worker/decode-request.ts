@@ -1,9 +1,15 @@
 import { ExportRequestedSchema, type ExportRequested } from '../../schemas/export-requested.ts';
 
 export type Decoded =
-  | { kind: 'request'; request: ExportRequested }
+  | { kind: 'request'; request: ExportRequested; body: Record<string, unknown> }
   /** Addressable (we know the job) but not a valid request: the job fails with a reason. */
-  | { kind: 'invalid'; workspaceId: string; requestId: string; message: string }
+  | {
+      kind: 'invalid';
+      workspaceId: string;
+      requestId: string;
+      message: string;
+      body: Record<string, unknown>;
+    }
   /** Not even addressable: the bytes go to the dead-letter topic untouched. */
   | { kind: 'malformed'; reason: string };
 
@@ -52,7 +58,7 @@ export function decodeRequest(value: Buffer | null): Decoded {
     const message = result.error.issues
       .map((i) => `${i.path.length > 0 ? i.path.join('.') : '(request)'}: ${i.message}`)
       .join('; ');
-    return { kind: 'invalid', workspaceId: workspace.data, requestId: request.data, message };
+    return { kind: 'invalid', workspaceId: workspace.data, requestId: request.data, message, body };
   }
-  return { kind: 'request', request: result.data };
+  return { kind: 'request', request: result.data, body };
 }

@@ -51,7 +51,7 @@ export async function handleMessage(
     return;
   }
   const { workspaceId, requestId } = decoded.kind === 'request' ? decoded.request : decoded;
-  const body = JSON.parse(record.value!.toString('utf8')) as Record<string, unknown>;
+  const { body } = decoded;
   const job: NewJob = {
     jobId: jobIdFor(workspaceId, requestId),
     workspaceId,

@@ -1,7 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { SluiceError } from '../../core/errors.ts';
 import type { SourceRegistry } from '../../dialects/source-registry.ts';
-import { encoderFor } from '../../encoders/index.ts';
 import type { Job, JobResult } from '../../jobs/job.ts';
 import type { ProgressListener } from '../../pipeline/progress.ts';
 import { runFormatExport } from '../../pipeline/run-format-export.ts';
@@ -25,7 +24,6 @@ export async function runJob(
   onProgress: ProgressListener,
 ): Promise<JobResult> {
   const options = request.options ?? {};
-  if (request.format !== 'sql') encoderFor(request.format); // an unknown format fails before any connection
   const { config, source } = rt.sources.get(request.source); // SOURCE_UNKNOWN
   if (request.query.kind === 'sql' && !config.allowRawSql) {
     throw new SluiceError(

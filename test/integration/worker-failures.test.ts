@@ -4,7 +4,7 @@ import type { Producer } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { WorkerService } from '../../consumers/export-worker/service.ts';
-import { jobIdFor } from '../../jobs/job-id.ts';
+import { jobIdFor, requestHash } from '../../jobs/job-id.ts';
 import { DlqHeaders, Topics } from '../../schemas/topics.ts';
 import { TopicRecorder, testKafka } from '../support/kafka.ts';
 import { s3Settings, testS3Client } from '../support/s3.ts';
@@ -163,6 +163,24 @@ describe('export worker: bad input, redelivery', () => {
     ]);
     const job = await worker.store.get(jobId);
     expect(job).toMatchObject({ status: 'succeeded', attempts: 1 });
+  });
+
+  it('takes over a job whose worker died once its lease lapses, and runs it once', async () => {
+    const body = request();
+    const jobId = jobIdFor(workspaceId, body.requestId);
+    // A worker that claimed the job and then vanished: its lease runs 3 more seconds.
+    await db.query(
+      `INSERT INTO sluice_jobs (job_id, workspace_id, request_id, request_hash, request, format, status, attempts,
+                                lease_owner, lease_expires_at, started_at)
+       VALUES ($1, $2, $3, $4, $5, 'csv', 'running', 1, 'dead-worker', now() + interval '3 seconds', now())`,
+      [jobId, workspaceId, body.requestId, requestHash(body), JSON.stringify(body)],
+    );
+    const sent = Date.now();
+    await send(JSON.stringify(body));
+    const [done] = await recorder.waitFor((r) => r.topic === Topics.completed && r.json().jobId === jobId);
+    expect(Date.now() - sent).toBeGreaterThan(2_000); // it waited for the lease
+    expect(done!.json()).toMatchObject({ rows: 500 });
+    expect(await worker.store.get(jobId)).toMatchObject({ status: 'succeeded', attempts: 2 });
   });
 
   it('dead-letters a reused requestId that carries a different request', async () => {
