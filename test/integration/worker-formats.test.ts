@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { decompress } from 'zstd-napi';
-import { tableFromIPC } from 'apache-arrow';
+import { tableFromIPC, type Data } from 'apache-arrow';
+import { isoToMicros } from '../../core/time.ts';
 import { parse } from 'csv-parse/sync';
 import type { Producer } from 'kafkajs';
 import mysql from 'mysql2/promise';
@@ -406,6 +407,11 @@ describe.each([
       expect(tableRead.getChild('flag')!.get(i)).toBe(e.flag);
       const raw = tableRead.getChild('raw')!.get(i) as Uint8Array | null;
       expect(raw === null ? null : Buffer.from(raw).toString('hex')).toBe(e.raw);
+      expect(decimalText(tableRead.getChild('amount')!.data[0]!, i, 10)).toBe(e.amount);
+      const at = tableRead.getChild('at')!.data[0]!;
+      expect(at.getValid(i) ? (at.values as BigInt64Array)[i] : null).toBe(
+        e.at === null ? null : isoToMicros(e.at),
+      );
     });
   });
 
@@ -426,6 +432,17 @@ describe.each([
     );
   });
 });
+
+/** A Decimal128 slot read from its four little-endian 32-bit words, then scaled: no Arrow helper involved. */
+function decimalText(data: Data, i: number, scale: number): string | null {
+  if (!data.getValid(i)) return null;
+  const words = data.values as Uint32Array;
+  let unscaled = 0n;
+  for (let k = 3; k >= 0; k--) unscaled = (unscaled << 32n) | BigInt(words[4 * (data.offset + i) + k]!);
+  unscaled = BigInt.asIntN(128, unscaled);
+  const digits = (unscaled < 0n ? -unscaled : unscaled).toString().padStart(scale + 1, '0');
+  return `${unscaled < 0n ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+}
 
 /** DuckDB renders 2024-04-01T10:15:00.123456Z as `2024-04-01 10:15:00.123456+00`, trimming zero fractions. */
 function duckTimestamp(iso: string, zone: string): string {
