@@ -69,6 +69,9 @@ export async function startExportWorker(
     heartbeatInterval: 3_000,
     // A request is small; one fetch should not pull a backlog into memory.
     maxBytesPerPartition: 1024 * 1024,
+    // A partition resumed after its job is fetched again only with the next fetch; a long poll (kafkajs
+    // waits up to 5 s by default) would idle a backlogged partition that long between jobs.
+    maxWaitTimeInMs: 250,
   });
   await consumer.connect();
   await consumer.subscribe({ topic: Topics.requests, fromBeginning: true });
