@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { applySchemaSteps } from '../core/pg-migrations.ts';
 
 /**
  * The job store's schema, applied at start by whoever needs it first (worker or API). Each step is
@@ -30,18 +31,6 @@ const STEPS = [
   `CREATE INDEX IF NOT EXISTS sluice_jobs_workspace_status ON sluice_jobs (workspace_id, status, created_at)`,
 ];
 
-const LOCK_KEY = 0x51_1c_e0_01; // arbitrary, fixed: sluice job-store migrations
-
 export async function migrateJobStore(pool: pg.Pool): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
-    try {
-      for (const step of STEPS) await client.query(step);
-    } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]);
-    }
-  } finally {
-    client.release();
-  }
+  await applySchemaSteps(pool, STEPS);
 }
