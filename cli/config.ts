@@ -82,9 +82,14 @@ export function readWorkerSettings(env: Env): WorkerSettings {
       maxAttempts: int('SLUICE_MAX_ATTEMPTS', 3),
       requestPartitions: int('SLUICE_REQUEST_PARTITIONS', 6),
     },
-    databaseUrl: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test',
+    databaseUrl: readDatabaseUrl(env),
     s3: readS3Settings(env),
     ...(env.S3_PUBLIC_ENDPOINT ? { s3PublicEndpoint: env.S3_PUBLIC_ENDPOINT } : {}),
     sources: readSourceConfigs(env),
   };
+}
+
+/** The PostgreSQL that holds sluice's own state (jobs, tokens, rate buckets). */
+export function readDatabaseUrl(env: Env): string {
+  return env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 }

@@ -4,6 +4,7 @@ import { registerDemoCommand } from './commands/demo.ts';
 import { registerExportCommand } from './commands/export.ts';
 import { registerInfraCommand } from './commands/infra.ts';
 import { registerSubmitCommand } from './commands/submit.ts';
+import { registerTokensCommand } from './commands/tokens.ts';
 import { registerWorkerCommand } from './commands/worker.ts';
 
 export type { Env } from './env.ts';
@@ -21,6 +22,7 @@ export async function main(argv: string[], env: Env): Promise<number> {
   registerExportCommand(program, env);
   registerInfraCommand(program, env);
   registerSubmitCommand(program, env);
+  registerTokensCommand(program, env);
   registerWorkerCommand(program, env);
 
   try {
