@@ -1,0 +1,79 @@
+import type pg from 'pg';
+import { SluiceError } from '../../core/errors.ts';
+import { jobIdFor, requestHash } from '../../jobs/job-id.ts';
+import { ExportRequestedSchema, type ExportRequested } from '../../schemas/export-requested.ts';
+import { Topics } from '../../schemas/topics.ts';
+import { OUTBOX_CHANNEL } from './channel.ts';
+
+export interface EnqueueOptions {
+  /** Where the relay will publish it: the contract's request topic unless a deployment routes elsewhere. */
+  topic?: string;
+}
+
+export interface EnqueueResult {
+  jobId: string;
+  /** false: this (workspaceId, requestId) was already a job with the same body; nothing new was written. */
+  created: boolean;
+}
+
+/**
+ * Accepts an export request durably without needing Kafka: the job row ('queued') and the outbox row that a
+ * relay will publish are written in one transaction, so a broker outage delays the job but never loses it,
+ * and a failed transaction leaves neither behind.
+ */
+export async function enqueueExport(
+  pool: pg.Pool,
+  request: ExportRequested,
+  { topic = Topics.requests }: EnqueueOptions = {},
+): Promise<EnqueueResult> {
+  const checked = ExportRequestedSchema.safeParse(request);
+  if (!checked.success) {
+    throw new SluiceError(
+      'REQUEST_INVALID',
+      checked.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`).join('; '),
+      { details: { fields: checked.error.issues.map((i) => i.path.join('.')) } },
+    );
+  }
+  const body = checked.data;
+  const jobId = jobIdFor(body.workspaceId, body.requestId);
+  // The worker hashes the record it decodes; canonical JSON makes that equal to this hash of the same body,
+  // so its claim finds this row the same request rather than a conflict.
+  const hash = requestHash(body);
+  const value = JSON.stringify(body);
+
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    // Same insert as JobStore.claim, so whichever of the two comes first, the row is the same.
+    const inserted = await client.query(
+      `INSERT INTO sluice_jobs (job_id, workspace_id, request_id, request_hash, request, format, status)
+       VALUES ($1, $2, $3, $4, $5, $6, 'queued')
+       ON CONFLICT DO NOTHING`,
+      [jobId, body.workspaceId, body.requestId, hash, value, body.format],
+    );
+    if (inserted.rowCount === 0) {
+      // ON CONFLICT waited for any concurrent insert of the same job to commit, so the row is visible now.
+      const { rows } = await client.query(`SELECT request_hash FROM sluice_jobs WHERE job_id = $1`, [jobId]);
+      await client.query('ROLLBACK');
+      if (rows[0]?.request_hash === hash) return { jobId, created: false };
+      throw new SluiceError(
+        'REQUEST_CONFLICT',
+        `requestId ${JSON.stringify(body.requestId)} was already used in workspace ${body.workspaceId} for a different request (job ${jobId})`,
+        { details: { jobId, field: 'requestId' } },
+      );
+    }
+    await client.query(
+      `INSERT INTO sluice_outbox (topic, key, value, headers, job_id) VALUES ($1, $2, $3, $4, $5)`,
+      [topic, body.workspaceId, value, JSON.stringify({ 'sluice-job-id': jobId }), jobId],
+    );
+    // Delivered only on commit, so a relay woken by it always finds the row.
+    await client.query(`SELECT pg_notify($1, '')`, [OUTBOX_CHANNEL]);
+    await client.query('COMMIT');
+    return { jobId, created: true };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
