@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer } from 'kafkajs';
 import type { Logger } from '../../core/logger.ts';
 
@@ -24,6 +25,8 @@ export class PartitionRunner {
     private readonly consumer: Consumer,
     concurrency: number,
     private readonly log: Logger,
+    private readonly shutdown: AbortSignal,
+    private readonly retryDelayMs = 5_000,
   ) {
     this.#slots = concurrency;
   }
@@ -44,9 +47,18 @@ export class PartitionRunner {
           .catch((err: unknown) => this.log.warn('kafka.commit_failed', { partition: work.partition, err }));
         this.consumer.resume(target);
       } catch (err) {
-        // Shutdown or an unreachable job store: leave the partition paused and the offset uncommitted, so
-        // the record is delivered again (to this process after a restart, or to another member).
+        // Shutdown, or the job store or broker unreachable: the offset stays uncommitted. Unless shutting
+        // down, the record is read again after a pause — seek back to it, then resume the partition.
         this.log.error('worker.record_deferred', { partition: work.partition, offset: work.offset, err });
+        if (!this.shutdown.aborted) {
+          await sleep(this.retryDelayMs, undefined, { signal: this.shutdown }).then(
+            () => {
+              this.consumer.seek({ topic: work.topic, partition: work.partition, offset: work.offset });
+              this.consumer.resume(target);
+            },
+            () => {},
+          );
+        }
       } finally {
         this.#release();
       }

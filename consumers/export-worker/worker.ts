@@ -87,7 +87,7 @@ export async function startExportWorker(
     maxAttempts: config.maxAttempts,
     log,
   };
-  const runner = new PartitionRunner(consumer, config.concurrency, log);
+  const runner = new PartitionRunner(consumer, config.concurrency, log, shutdown.signal);
   await consumer.run({
     autoCommit: false,
     // Each partition's records are handed to the runner, which pauses the partition until its job ends.
