@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import { withTransaction } from '../core/pg-transaction.ts';
 import { SluiceError } from '../core/errors.ts';
 import { requestHash } from './job-id.ts';
 
@@ -86,9 +87,7 @@ export class IdempotencyStore {
     fingerprint,
   }: KeyRef & { fingerprint: string }): Promise<BeginResult | undefined> {
     const lockId = randomUUID();
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return withTransaction(this.pool, async (client) => {
       // A concurrent first request holds its uncommitted row; ON CONFLICT waits for it, then does nothing.
       const inserted = await client.query(
         `INSERT INTO sluice_idempotency_keys
@@ -138,14 +137,8 @@ export class IdempotencyStore {
           result = { kind: 'new', lockId };
         }
       }
-      await client.query('COMMIT');
       return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /**

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { withTransaction } from '../core/pg-transaction.ts';
 import type { Job, JobError, JobResult, JobStatus } from './job.ts';
 
 export interface NewJob {
@@ -30,9 +31,7 @@ export class JobStore {
   constructor(private readonly pool: pg.Pool) {}
 
   async claim(job: NewJob, owner: string, leaseMs: number): Promise<ClaimResult> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return withTransaction(this.pool, async (client) => {
       await client.query(
         `INSERT INTO sluice_jobs (job_id, workspace_id, request_id, request_hash, request, format, status)
          VALUES ($1, $2, $3, $4, $5, $6, 'queued')
@@ -74,14 +73,8 @@ export class JobStore {
         );
         result = { kind: 'claimed', job: toJob(claimed[0]) };
       }
-      await client.query('COMMIT');
       return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /** Extends the lease and records progress; tells the worker whether to go on. */

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { withTransaction } from '../../core/pg-transaction.ts';
 import { SluiceError } from '../../core/errors.ts';
 import { jobIdFor, requestHash } from '../../jobs/job-id.ts';
 import { ExportRequestedSchema, type ExportRequested } from '../../schemas/export-requested.ts';
@@ -41,9 +42,7 @@ export async function enqueueExport(
   const hash = requestHash(body);
   const value = JSON.stringify(body);
 
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return withTransaction(pool, async (client) => {
     // Same insert as JobStore.claim, so whichever of the two comes first, the row is the same.
     const inserted = await client.query(
       `INSERT INTO sluice_jobs (job_id, workspace_id, request_id, request_hash, request, format, status)
@@ -54,7 +53,6 @@ export async function enqueueExport(
     if (inserted.rowCount === 0) {
       // ON CONFLICT waited for any concurrent insert of the same job to commit, so the row is visible now.
       const { rows } = await client.query(`SELECT request_hash FROM sluice_jobs WHERE job_id = $1`, [jobId]);
-      await client.query('ROLLBACK');
       if (rows[0]?.request_hash === hash) return { jobId, created: false };
       throw new SluiceError(
         'REQUEST_CONFLICT',
@@ -68,12 +66,6 @@ export async function enqueueExport(
     );
     // Delivered only on commit, so a relay woken by it always finds the row.
     await client.query(`SELECT pg_notify($1, '')`, [OUTBOX_CHANNEL]);
-    await client.query('COMMIT');
     return { jobId, created: true };
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }

@@ -1,4 +1,5 @@
 import type { Message, Producer } from 'kafkajs';
+import { withTransaction } from '../../core/pg-transaction.ts';
 import type pg from 'pg';
 import { SluiceError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
@@ -114,14 +115,9 @@ export async function startOutboxRelay(config: OutboxRelayConfig): Promise<Outbo
   }
 
   async function flush(): Promise<FlushResult> {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
+    const result = await withTransaction(pool, async (client) => {
       const { rows, deferred } = await claimPending(client, batchSize);
-      if (rows.length === 0) {
-        await client.query('COMMIT');
-        return { published: 0, deferred, failed: false };
-      }
+      if (rows.length === 0) return { published: 0, deferred, failed: false };
       const ids = rows.map((r) => r.id);
       let failed = false;
       try {
@@ -135,15 +131,16 @@ export async function startOutboxRelay(config: OutboxRelayConfig): Promise<Outbo
         log.warn('outbox.publish_failed', { rows: ids.length, firstId: ids[0], message });
         await markFailed(client, ids, message);
       }
-      await client.query('COMMIT');
-      if (!failed) log.debug('outbox.published', { rows: ids.length, firstId: ids[0], deferred });
-      return { published: failed ? 0 : ids.length, deferred, failed };
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
+      return { published: failed ? 0 : ids.length, deferred, failed, ids };
+    });
+    if (!result.failed && result.published > 0) {
+      log.debug('outbox.published', {
+        rows: result.published,
+        firstId: result.ids?.[0],
+        deferred: result.deferred,
+      });
     }
+    return { published: result.published, deferred: result.deferred, failed: result.failed };
   }
 
   function flushOnce(): Promise<FlushResult> {
