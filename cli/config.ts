@@ -2,6 +2,7 @@ import { SluiceError } from '../core/errors.ts';
 import type { WorkerSettings } from '../consumers/export-worker/service.ts';
 import type { SourceConfig } from '../dialects/source-registry.ts';
 import type { S3Settings } from '../sinks/s3/client.ts';
+import type { ApiSettings } from '../producers/http/service.ts';
 import type { Env } from './env.ts';
 
 /**
@@ -92,4 +93,24 @@ export function readWorkerSettings(env: Env): WorkerSettings {
 /** The PostgreSQL that holds sluice's own state (jobs, tokens, rate buckets). */
 export function readDatabaseUrl(env: Env): string {
   return env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+}
+
+/** `sluice api`: its PostgreSQL, brokers, S3 (to sign result URLs) and where to listen. */
+export function readApiSettings(env: Env): ApiSettings {
+  const port = env.SLUICE_API_PORT ? Number(env.SLUICE_API_PORT) : 8080;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new SluiceError(
+      'CONFIG_INVALID',
+      `SLUICE_API_PORT must be a port number, got ${env.SLUICE_API_PORT}`,
+    );
+  const reportSource = env.SLUICE_API_REPORT_SOURCE?.toLowerCase();
+  return {
+    databaseUrl: readDatabaseUrl(env),
+    brokers: readKafkaBrokers(env),
+    s3: readS3Settings(env),
+    ...(env.S3_PUBLIC_ENDPOINT ? { s3PublicEndpoint: env.S3_PUBLIC_ENDPOINT } : {}),
+    host: env.SLUICE_API_HOST || '0.0.0.0',
+    port,
+    ...(reportSource ? { reportSource } : {}),
+  };
 }

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { isSluiceError } from '../core/errors.ts';
+import { registerApiCommand } from './commands/api.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerExportCommand } from './commands/export.ts';
 import { registerInfraCommand } from './commands/infra.ts';
@@ -18,6 +19,7 @@ export async function main(argv: string[], env: Env): Promise<number> {
     .exitOverride()
     .showHelpAfterError();
 
+  registerApiCommand(program, env);
   registerDemoCommand(program, env);
   registerExportCommand(program, env);
   registerInfraCommand(program, env);

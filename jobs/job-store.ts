@@ -125,6 +125,54 @@ export class JobStore {
     );
   }
 
+  /**
+   * Cancels a queued or running job of this workspace. 'cancelled': done (the worker sees it at its next
+   * lease renewal and aborts); 'finished': already terminal; 'not_found': no such job in this workspace.
+   */
+  async cancel(
+    jobId: string,
+    workspaceId: string,
+  ): Promise<{ kind: 'cancelled'; job: Job } | { kind: 'finished'; job: Job } | { kind: 'not_found' }> {
+    const { rows } = await this.pool.query(
+      `UPDATE sluice_jobs SET status = 'cancelled', finished_at = now(), updated_at = now()
+        WHERE job_id = $1 AND workspace_id = $2 AND status IN ('queued', 'running')
+        RETURNING *`,
+      [jobId, workspaceId],
+    );
+    if (rows[0]) return { kind: 'cancelled', job: toJob(rows[0]) };
+    const current = await this.get(jobId);
+    if (!current || current.workspaceId !== workspaceId) return { kind: 'not_found' };
+    return { kind: 'finished', job: current };
+  }
+
+  /** This workspace's jobs, newest first; `before` (a job id) pages on from that job. */
+  async listForWorkspace(
+    workspaceId: string,
+    { status, limit, before }: { status?: JobStatus; limit: number; before?: string },
+  ): Promise<Job[]> {
+    const { rows } = await this.pool.query(
+      `SELECT * FROM sluice_jobs j
+        WHERE workspace_id = $1 AND ($2::text IS NULL OR status = $2)
+          AND ($4::text IS NULL OR (created_at, job_id) < (
+                SELECT created_at, job_id FROM sluice_jobs WHERE job_id = $4 AND workspace_id = $1))
+        ORDER BY created_at DESC, job_id DESC
+        LIMIT $3`,
+      [workspaceId, status ?? null, limit, before ?? null],
+    );
+    return rows.map(toJob);
+  }
+
+  /** How many of this workspace's jobs are in each status. */
+  async queueDepth(workspaceId: string): Promise<Record<JobStatus, number>> {
+    const { rows } = await this.pool.query(
+      `SELECT status, count(*)::int AS n FROM sluice_jobs WHERE workspace_id = $1 GROUP BY status`,
+      [workspaceId],
+    );
+    const depth: Record<JobStatus, number> = { queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+    for (const row of rows) depth[row.status as JobStatus] = row.n;
+    return depth;
+  }
+
   async get(jobId: string): Promise<Job | undefined> {
     const { rows } = await this.pool.query(`SELECT * FROM sluice_jobs WHERE job_id = $1`, [jobId]);
     return rows[0] ? toJob(rows[0]) : undefined;

@@ -1,0 +1,48 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type pg from 'pg';
+import type { RateLimiter } from '../../auth/rate-limiter.ts';
+import type { TokenStore } from '../../auth/tokens.ts';
+import type { Logger } from '../../core/logger.ts';
+import type { IdempotencyStore } from '../../jobs/idempotency.ts';
+import type { JobStore } from '../../jobs/job-store.ts';
+import type { PresignedUrl } from '../../sinks/s3/presign.ts';
+import { openApiDocument } from './openapi.ts';
+import { problem, problemFromError, sendProblem } from './problem.ts';
+import { registerExportRoutes } from './routes-exports.ts';
+import { registerJobRoutes } from './routes-jobs.ts';
+
+export interface ApiDeps {
+  /** sluice's own PostgreSQL: jobs, outbox, tokens, rate buckets, idempotency keys. */
+  pool: pg.Pool;
+  tokens: TokenStore;
+  rateLimiter: RateLimiter;
+  idempotency: IdempotencyStore;
+  jobs: JobStore;
+  /** A fresh presigned GET for a stored result. */
+  presign(bucket: string, key: string, ttlSeconds: number): Promise<PresignedUrl>;
+  /** The source `POST /v1/reports/{id}/export` reads table `{id}` from; unset: every report is 404. */
+  reportSource?: string;
+  /** Where enqueued requests are published; the contract's request topic by default. */
+  requestTopic?: string;
+  log: Logger;
+}
+
+/** The HTTP API as a fastify instance, not yet listening: `inject()` it in tests or `listen()` it. */
+export function buildApiApp(deps: ApiDeps): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+
+  app.setErrorHandler((err, _req, reply) => {
+    const body = problemFromError(err);
+    if (body.status >= 500) deps.log.error('api.request_failed', { err });
+    return sendProblem(reply, body);
+  });
+  app.setNotFoundHandler((req, reply) =>
+    sendProblem(reply, problem('ROUTE_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`)),
+  );
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/openapi.json', async () => openApiDocument);
+  registerExportRoutes(app, deps);
+  registerJobRoutes(app, deps);
+  return app;
+}

@@ -1,0 +1,197 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { RatePolicies, type RatePolicy } from '../../auth/rate-limiter.ts';
+import { rateLimitHeaders } from '../../auth/rate-limit-headers.ts';
+import type { TokenIdentity } from '../../auth/tokens.ts';
+import { SluiceError } from '../../core/errors.ts';
+import {
+  idempotencyError,
+  isValidIdempotencyKey,
+  requestFingerprint,
+  type StoredResponse,
+} from '../../jobs/idempotency.ts';
+import { enqueueExport } from '../../producers/outbox/enqueue-export.ts';
+import { ExportRequestedSchema, type ExportRequested } from '../../schemas/export-requested.ts';
+import type { ApiDeps } from './app.ts';
+import { authenticate } from './auth.ts';
+import {
+  fieldErrorsFromZod,
+  invalid,
+  PROBLEM_CONTENT_TYPE,
+  problemFromError,
+  type Problem,
+} from './problem.ts';
+
+/** Fields the server sets from the token; a body that sets them is refused, never silently overridden. */
+const SERVER_OWNED = ['version', 'workspaceId', 'requestedBy'] as const;
+
+/** `POST /v1/exports`: the ExportRequested fields a caller owns. */
+export const ExportBodySchema = ExportRequestedSchema.omit({
+  version: true,
+  workspaceId: true,
+  requestedBy: true,
+}).extend({ requestId: ExportRequestedSchema.shape.requestId.optional() });
+
+const filterValue = z.union([z.string().max(10_000), z.number(), z.boolean(), z.null()]);
+
+/** `POST /v1/reports/{id}/export`: the seed's body. */
+export const ReportExportBodySchema = z.strictObject({
+  format: ExportRequestedSchema.shape.format,
+  /** Reports are single tables for now: no pages to choose yet. */
+  pages: z
+    .array(z.string().min(1).max(256))
+    .max(0, { message: 'must be absent or empty until reports have pages' })
+    .optional(),
+  /** column → value; each an equality filter (null: IS NULL). */
+  filters: z.record(z.string().min(1).max(256), filterValue).optional(),
+  requestId: ExportRequestedSchema.shape.requestId.optional(),
+  urlTtlSeconds: ExportRequestedSchema.shape.urlTtlSeconds,
+});
+
+const ReportIdSchema = z.string().min(1).max(256);
+
+type CallerRequest = Omit<ExportRequested, 'version' | 'workspaceId' | 'requestedBy' | 'requestId'> & {
+  requestId?: string;
+};
+
+export function registerExportRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  app.post('/v1/exports', async (req, reply) => {
+    const identity = await authenticate(deps.tokens, req);
+    return submitExport(deps, req, reply, identity, () => parseExportBody(req.body));
+  });
+
+  app.post<{ Params: { id: string } }>('/v1/reports/:id/export', async (req, reply) => {
+    const identity = await authenticate(deps.tokens, req);
+    return submitExport(deps, req, reply, identity, () => parseReportBody(deps, req.params.id, req.body));
+  });
+}
+
+export function parseExportBody(body: unknown): CallerRequest {
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw invalid([{ field: '(body)', rule: 'must be a JSON object' }]);
+  const owned = SERVER_OWNED.filter((f) => f in body);
+  if (owned.length > 0)
+    throw invalid(owned.map((field) => ({ field, rule: 'set by the server from the token; omit it' })));
+  const parsed = ExportBodySchema.safeParse(body);
+  if (!parsed.success) throw invalid(fieldErrorsFromZod(parsed.error));
+  return parsed.data;
+}
+
+export function parseReportBody(
+  deps: Pick<ApiDeps, 'reportSource'>,
+  id: string,
+  body: unknown,
+): CallerRequest {
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw invalid([{ field: '(body)', rule: 'must be a JSON object' }]);
+  const errors = [];
+  const idOk = ReportIdSchema.safeParse(id);
+  if (!idOk.success) errors.push({ field: 'id', rule: 'a report id of 1–256 characters' });
+  const parsed = ReportExportBodySchema.safeParse(body);
+  if (!parsed.success) errors.push(...fieldErrorsFromZod(parsed.error));
+  if (errors.length > 0 || !parsed.success) throw invalid(errors);
+  if (!deps.reportSource) throw new SluiceError('REPORT_NOT_FOUND', `no report ${JSON.stringify(id)}`);
+  const { format, filters, requestId, urlTtlSeconds } = parsed.data;
+  const eq = Object.entries(filters ?? {}).map(([column, value]) =>
+    value === null ? { column, op: 'is_null' as const } : { column, op: 'eq' as const, value },
+  );
+  return {
+    source: deps.reportSource,
+    query: { kind: 'table', table: id, ...(eq.length > 0 ? { filters: eq } : {}) },
+    format,
+    ...(requestId === undefined ? {} : { requestId }),
+    ...(urlTtlSeconds === undefined ? {} : { urlTtlSeconds }),
+  };
+}
+
+/** The requestId when the caller gave none: stable per Idempotency-Key, so a retry is the same job. */
+export function defaultRequestId(idempotencyKey: string | undefined): string {
+  if (idempotencyKey === undefined) return randomUUID();
+  return `idem-${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 40)}`;
+}
+
+export function ratePolicyFor(identity: TokenIdentity): RatePolicy {
+  return identity.kind === 'api' ? RatePolicies.api : RatePolicies.interactive;
+}
+
+/**
+ * The shared path of both export routes: validate → Idempotency-Key → rate limit → job + outbox row in one
+ * transaction → 202. Validation comes first (no state touched for a bad body); a replay is answered
+ * before the rate limit, so a client's retry of an accepted request never spends a second token.
+ */
+async function submitExport(
+  deps: ApiDeps,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  identity: TokenIdentity,
+  parse: () => CallerRequest,
+): Promise<FastifyReply> {
+  const rawKey = req.headers['idempotency-key'];
+  const key = Array.isArray(rawKey) ? rawKey[0] : rawKey;
+  if (key !== undefined && !isValidIdempotencyKey(key))
+    throw invalid([{ field: 'Idempotency-Key', rule: '1–255 printable ASCII characters' }]);
+  const caller = parse();
+
+  let lockId: string | undefined;
+  if (key !== undefined) {
+    const fingerprint = requestFingerprint({ method: req.method, path: req.url, body: req.body });
+    const begun = await deps.idempotency.begin({ workspaceId: identity.workspaceId, key, fingerprint });
+    if (begun.kind === 'replay') {
+      const { status, body, headers } = begun.response;
+      return reply
+        .code(status)
+        .headers({ ...headers, 'idempotent-replayed': 'true' })
+        .send(body);
+    }
+    const refusal = idempotencyError(begun);
+    if (refusal) throw refusal;
+    lockId = (begun as { lockId: string }).lockId;
+  }
+
+  let response: StoredResponse;
+  let extraHeaders: Record<string, string> = {};
+  try {
+    const policy = ratePolicyFor(identity);
+    const decision = await deps.rateLimiter.check(policy, identity);
+    extraHeaders = rateLimitHeaders(policy, decision);
+    if (!decision.allowed) {
+      throw new SluiceError('RATE_LIMITED', `rate limit exceeded; retry in ${decision.retryAfterSeconds} s`, {
+        retriable: true,
+      });
+    }
+    const request: ExportRequested = {
+      version: 1,
+      workspaceId: identity.workspaceId,
+      requestedBy: identity.userId,
+      ...caller,
+      requestId: caller.requestId ?? defaultRequestId(key),
+    };
+    const { jobId } = await enqueueExport(
+      deps.pool,
+      request,
+      deps.requestTopic ? { topic: deps.requestTopic } : {},
+    );
+    response = {
+      status: 202,
+      body: { job_id: jobId },
+      headers: { location: `/v1/jobs/${jobId}`, 'content-type': 'application/json; charset=utf-8' },
+    };
+  } catch (err) {
+    const body: Problem = problemFromError(err);
+    if (body.status >= 500) deps.log.error('api.export_failed', { err });
+    response = { status: body.status, body, headers: { 'content-type': PROBLEM_CONTENT_TYPE } };
+  }
+
+  if (key !== undefined) {
+    const ref = { workspaceId: identity.workspaceId, key, lockId };
+    // 5xx, 409 and 429 are not answers to the request but to the moment: a retry must run it again.
+    const transient = response.status >= 500 || response.status === 409 || response.status === 429;
+    if (transient) await deps.idempotency.abandon(ref);
+    else await deps.idempotency.complete({ ...ref, response });
+  }
+  return reply
+    .code(response.status)
+    .headers({ ...extraHeaders, ...response.headers })
+    .send(response.body);
+}

@@ -1,0 +1,101 @@
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
+import { migrateAuthStore } from '../../auth/migrations.ts';
+import { RateLimiter } from '../../auth/rate-limiter.ts';
+import { TokenStore } from '../../auth/tokens.ts';
+import type { Logger } from '../../core/logger.ts';
+import { IdempotencyStore } from '../../jobs/idempotency.ts';
+import { migrateIdempotencyStore } from '../../jobs/idempotency-migrations.ts';
+import { JobStore } from '../../jobs/job-store.ts';
+import { migrateJobStore } from '../../jobs/migrations.ts';
+import { createS3Client, type S3Settings } from '../../sinks/s3/client.ts';
+import { presignGet } from '../../sinks/s3/presign.ts';
+import { migrateOutbox } from '../outbox/migrations.ts';
+import { createOutboxProducer } from '../outbox/outbox-producer.ts';
+import { startOutboxRelay } from '../outbox/relay.ts';
+import { buildApiApp } from './app.ts';
+
+export interface ApiSettings {
+  databaseUrl: string;
+  brokers: string[];
+  s3: S3Settings;
+  /** Endpoint that presigned URLs name, when recipients reach the store by another address. */
+  s3PublicEndpoint?: string;
+  host: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  /** The source that `POST /v1/reports/{id}/export` reads table `{id}` from. */
+  reportSource?: string;
+  /** Where the relay publishes requests; the contract's topic by default. */
+  requestTopic?: string;
+}
+
+export interface ApiService {
+  /** e.g. http://127.0.0.1:8080 */
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** The HTTP API with everything it owns: its pool, the outbox relay and its producer, an S3 client to sign. */
+export async function startApiService(settings: ApiSettings, log: Logger): Promise<ApiService> {
+  const pool = new pg.Pool({ connectionString: settings.databaseUrl, max: 10 });
+  const s3 = createS3Client(
+    settings.s3PublicEndpoint ? { ...settings.s3, endpoint: settings.s3PublicEndpoint } : settings.s3,
+  );
+  const kafka = new Kafka({
+    clientId: 'sluice-api',
+    brokers: settings.brokers,
+    logLevel: logLevel.WARN,
+    logCreator: () => (entry) =>
+      log.warn(`kafka.${entry.namespace ?? 'client'}`, { message: entry.log.message }),
+  });
+  const producer = createOutboxProducer(kafka);
+  const cleanup = async () => {
+    s3.destroy();
+    await producer.disconnect().catch(() => {});
+    await pool.end();
+  };
+  try {
+    await migrateJobStore(pool);
+    await migrateAuthStore(pool);
+    await migrateIdempotencyStore(pool);
+    await migrateOutbox(pool);
+    const relay = await startOutboxRelay({ pool, producer, log });
+    const app = buildApiApp({
+      pool,
+      tokens: new TokenStore(pool),
+      rateLimiter: new RateLimiter(pool),
+      idempotency: new IdempotencyStore(pool),
+      jobs: new JobStore(pool),
+      presign: (bucket, key, ttl) => presignGet(s3, bucket, key, ttl),
+      ...(settings.reportSource ? { reportSource: settings.reportSource } : {}),
+      ...(settings.requestTopic ? { requestTopic: settings.requestTopic } : {}),
+      log,
+    });
+    try {
+      await app.listen({ host: settings.host, port: settings.port });
+    } catch (err) {
+      await relay.stop();
+      throw err;
+    }
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : settings.port;
+    const host = settings.host === '0.0.0.0' || settings.host === '::' ? '127.0.0.1' : settings.host;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    log.info('api.listening', { host: settings.host, port });
+    return {
+      url,
+      port,
+      async stop() {
+        await app.close();
+        await relay.stop();
+        await cleanup();
+        log.info('api.stopped');
+      },
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}

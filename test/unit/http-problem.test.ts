@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { SluiceError } from '../../core/errors.ts';
+import { openApiDocument } from '../../producers/http/openapi.ts';
+import { invalid, PROBLEM_STATUS, problemFromError } from '../../producers/http/problem.ts';
+import { defaultRequestId, parseExportBody, parseReportBody } from '../../producers/http/routes-exports.ts';
+
+const body = { source: 'pg', query: { kind: 'table', table: 't' }, format: 'csv' };
+
+const fieldsOf = (fn: () => unknown): string[] => {
+  try {
+    fn();
+  } catch (err) {
+    return (problemFromError(err).errors ?? []).map((e) => e.field);
+  }
+  throw new Error('expected a rejection');
+};
+
+describe('HTTP problem mapping', () => {
+  it('maps codes to statuses and keeps field errors', () => {
+    expect(problemFromError(invalid([{ field: 'format', rule: 'required' }]))).toEqual({
+      type: 'urn:sluice:problem:request-invalid',
+      title: 'The request is invalid',
+      status: 400,
+      detail: 'format: required',
+      code: 'REQUEST_INVALID',
+      errors: [{ field: 'format', rule: 'required' }],
+    });
+    expect(problemFromError(new SluiceError('UNAUTHENTICATED', 'x')).status).toBe(401);
+    expect(problemFromError(new SluiceError('JOB_NOT_FOUND', 'x')).status).toBe(404);
+    expect(problemFromError(new SluiceError('JOB_NOT_SUCCEEDED', 'x')).status).toBe(409);
+    expect(problemFromError(new SluiceError('IDEMPOTENCY_KEY_REUSED', 'x')).status).toBe(422);
+    expect(problemFromError(new SluiceError('RATE_LIMITED', 'x')).status).toBe(429);
+    expect(problemFromError(new SluiceError('INFRA_UNAVAILABLE', 'x')).status).toBe(503);
+    // Single field/rule details (as the idempotency store throws them) become an errors list.
+    const keyErr = new SluiceError('REQUEST_INVALID', 'bad key', {
+      details: { field: 'Idempotency-Key', rule: 'printable' },
+    });
+    expect(problemFromError(keyErr).errors).toEqual([{ field: 'Idempotency-Key', rule: 'printable' }]);
+  });
+
+  it('hides unexpected errors behind an opaque 500', () => {
+    const p = problemFromError(new Error('password=hunter2 in connection string'));
+    expect(p).toMatchObject({ status: 500, code: 'INTERNAL_ERROR', detail: 'internal error' });
+    expect(problemFromError(new SluiceError('ENCODER_FAILED', 'secret')).detail).toBe('internal error');
+  });
+
+  it("passes fastify's own 4xx through as REQUEST_INVALID", () => {
+    const err = Object.assign(new Error('Unsupported Media Type'), {
+      statusCode: 415,
+      code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE',
+    });
+    expect(problemFromError(err)).toMatchObject({ status: 415, code: 'REQUEST_INVALID' });
+  });
+});
+
+describe('export bodies', () => {
+  it('accepts the caller-owned fields and names every refused one', () => {
+    expect(parseExportBody(body)).toEqual(body);
+    expect(fieldsOf(() => parseExportBody({ ...body, workspaceId: 'w', requestedBy: 'u' }))).toEqual([
+      'workspaceId',
+      'requestedBy',
+    ]);
+    expect(fieldsOf(() => parseExportBody({ ...body, colour: 'red' }))).toEqual(['colour']);
+    expect(fieldsOf(() => parseExportBody({ ...body, urlTtlSeconds: 5 }))).toEqual(['urlTtlSeconds']);
+    expect(fieldsOf(() => parseExportBody([]))).toEqual(['(body)']);
+  });
+
+  it('turns a report export into a table query with equality filters', () => {
+    const req = parseReportBody({ reportSource: 'pg' }, 'sales', {
+      format: 'csv',
+      pages: [],
+      filters: { region: 'North', closed: null },
+    });
+    expect(req).toEqual({
+      source: 'pg',
+      format: 'csv',
+      query: {
+        kind: 'table',
+        table: 'sales',
+        filters: [
+          { column: 'region', op: 'eq', value: 'North' },
+          { column: 'closed', op: 'is_null' },
+        ],
+      },
+    });
+    expect(
+      fieldsOf(() => parseReportBody({ reportSource: 'pg' }, 's', { format: 'pdf', pages: ['p1'] })),
+    ).toEqual(['pages']);
+    expect(problemFromError(catchErr(() => parseReportBody({}, 's', { format: 'csv' }))).code).toBe(
+      'REPORT_NOT_FOUND',
+    );
+  });
+
+  it('derives a stable requestId from the Idempotency-Key', () => {
+    expect(defaultRequestId('k1')).toBe(defaultRequestId('k1'));
+    expect(defaultRequestId('k1')).not.toBe(defaultRequestId('k2'));
+    expect(defaultRequestId(undefined)).not.toBe(defaultRequestId(undefined));
+  });
+
+  it('documents every problem code a route answers with', () => {
+    expect(openApiDocument.openapi).toBe('3.1.0');
+    const text = JSON.stringify(openApiDocument);
+    const routeCodes = Object.keys(PROBLEM_STATUS).filter(
+      (c) => c !== 'INTERNAL_ERROR' && c !== 'ROUTE_NOT_FOUND',
+    );
+    for (const code of routeCodes) expect(text, code).toContain(`"${code}"`);
+  });
+});
+
+function catchErr(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection');
+}
