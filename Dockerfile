@@ -1,7 +1,7 @@
 # sluice: one image, two roles (`api` and `worker`), chosen by the command.
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
-# better-sqlite3 falls back to compiling when no prebuilt binary matches.
+# better-sqlite3 and zstd-napi fall back to compiling when no prebuilt binary matches.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
@@ -12,8 +12,10 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY bin ./bin
+COPY auth ./auth
 COPY cli ./cli
 COPY core ./core
+COPY jobs ./jobs
 COPY schemas ./schemas
 COPY producers ./producers
 COPY consumers ./consumers
