@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -20,7 +20,7 @@ describe('embedded export (SQLite → CSV → local folder)', () => {
   const source = () => createSqliteSource({ filename: dbFile });
 
   beforeAll(() => createDemoDatabase(dbFile, rows));
-  afterAll(() => {});
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('exports every row and value exactly, and reports what it stored', async () => {
     const src = source();
