@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { createLogger } from '../../core/logger.ts';
 import { startApiService } from '../../producers/http/service.ts';
 import { readApiSettings } from '../config.ts';
 import type { Env } from '../env.ts';
+import { loggerFromEnv, runUntilSignal } from '../service-lifetime.ts';
 
 export function registerApiCommand(program: Command, env: Env): void {
   program
@@ -12,17 +12,9 @@ export function registerApiCommand(program: Command, env: Env): void {
     )
     .action(async () => {
       const settings = readApiSettings(env);
-      const log = createLogger({ level: env.SLUICE_LOG_LEVEL === 'debug' ? 'debug' : 'info' });
+      const log = loggerFromEnv(env);
       const service = await startApiService(settings, log);
       process.stderr.write(`sluice api listening on ${settings.host}:${service.port}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          service.stop().then(resolve, resolve);
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await runUntilSignal(service);
     });
 }

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { createLogger } from '../../core/logger.ts';
 import { startWorkerService } from '../../consumers/export-worker/service.ts';
 import { readWorkerSettings } from '../config.ts';
 import type { Env } from '../env.ts';
+import { loggerFromEnv, runUntilSignal } from '../service-lifetime.ts';
 
 export function registerWorkerCommand(program: Command, env: Env): void {
   program
@@ -10,16 +10,8 @@ export function registerWorkerCommand(program: Command, env: Env): void {
     .description('Run an export worker: consume sluice.export.requests, export to S3, emit outcome events.')
     .action(async () => {
       const settings = readWorkerSettings(env);
-      const log = createLogger({ level: env.SLUICE_LOG_LEVEL === 'debug' ? 'debug' : 'info' });
+      const log = loggerFromEnv(env);
       const service = await startWorkerService(settings, log);
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          service.stop().then(resolve, resolve);
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await runUntilSignal(service);
     });
 }
