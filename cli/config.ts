@@ -79,6 +79,7 @@ export function readWorkerSettings(env: Env): WorkerSettings {
       brokers: readKafkaBrokers(env),
       groupId: env.SLUICE_WORKER_GROUP || 'sluice-export-workers',
       concurrency: int('SLUICE_WORKER_CONCURRENCY', 2),
+      workspaceMaxRunning: int('SLUICE_WORKSPACE_MAX_RUNNING', 2),
       leaseMs: int('SLUICE_JOB_LEASE_MS', 30_000),
       maxAttempts: int('SLUICE_MAX_ATTEMPTS', 3),
       requestPartitions: int('SLUICE_REQUEST_PARTITIONS', 6),

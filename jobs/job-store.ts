@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { withTransaction } from '../core/pg-transaction.ts';
-import type { Job, JobError, JobResult, JobStatus } from './job.ts';
+import { TERMINAL_STATUSES, type Job, type JobError, type JobResult, type JobStatus } from './job.ts';
 
 export interface NewJob {
   jobId: string;
@@ -11,26 +11,48 @@ export interface NewJob {
   format: string;
 }
 
-export type ClaimResult =
-  /** This worker now runs the job, holding its lease. */
-  | { kind: 'claimed'; job: Job }
+export type AdmitResult =
+  /** Queued (or already running): the scheduler will run it. */
+  | { kind: 'admitted'; job: Job }
   /** Already succeeded, failed or cancelled: answer from the store, do not run again. */
   | { kind: 'finished'; job: Job }
-  /** Another worker holds a live lease; try again after it may have expired. */
-  | { kind: 'busy'; retryInMs: number }
   /** Same (workspace, requestId) but a different body: not the same job. */
   | { kind: 'conflict'; job: Job };
 
+export type NextJob =
+  /** This worker now runs the job, holding its lease. */
+  | { kind: 'claimed'; job: Job }
+  /** A job whose lease lapsed once too often (its workers keep dying): failed instead of run again. */
+  | { kind: 'abandoned'; job: Job };
+
+export interface SchedulingPolicy {
+  /** Jobs of one workspace running at once, across every worker. */
+  workspaceMaxRunning: number;
+  /** Runs of a job before a lapsed lease fails it rather than starting it once more. */
+  maxAttempts: number;
+}
+
 export type LeaseState = 'held' | 'lost' | 'cancelled';
 
+/** Workers take scheduling decisions one at a time, so per-workspace caps hold across processes. */
+const SCHEDULE_LOCK = 0x51_1c_e0_01;
+
+/** Woken on admission, so idle workers start a job without waiting for their next poll. */
+export const JOBS_CHANNEL = 'sluice_jobs_admitted';
+
 /**
- * One row per job in PostgreSQL. Workers hold a time-limited lease on the jobs they run, renewed while
- * they work, so a job whose worker died is taken over once its lease lapses — and a live one never twice.
+ * One row per job in PostgreSQL, and the queue workers take jobs from. Kafka is the intake log: a request
+ * event becomes a queued row (admitted), and workers pick queued rows fairly across workspaces — the
+ * workspace with the fewest running jobs first, then the one whose turn is oldest — under a per-workspace
+ * cap, so one workspace's flood never starves another however the requests were partitioned. A running job
+ * holds a time-limited lease, renewed while it works, so a job whose worker died is taken over once its lease
+ * lapses — and a live one never runs twice.
  */
 export class JobStore {
   constructor(private readonly pool: pg.Pool) {}
 
-  async claim(job: NewJob, owner: string, leaseMs: number): Promise<ClaimResult> {
+  /** Records a request that came through Kafka; the job row may already exist (written by the job API). */
+  async admit(job: NewJob): Promise<AdmitResult> {
     return withTransaction(this.pool, async (client) => {
       await client.query(
         `INSERT INTO sluice_jobs (job_id, workspace_id, request_id, request_hash, request, format, status)
@@ -39,42 +61,139 @@ export class JobStore {
         [job.jobId, job.workspaceId, job.requestId, job.requestHash, JSON.stringify(job.request), job.format],
       );
       const { rows } = await client.query(
-        `SELECT *, now() AS db_now FROM sluice_jobs WHERE job_id = $1 FOR UPDATE`,
-        [job.jobId],
+        `UPDATE sluice_jobs SET admitted_at = coalesce(admitted_at, now())
+          WHERE job_id = $1 AND request_hash = $2
+          RETURNING *`,
+        [job.jobId, job.requestHash],
       );
-      const row = rows[0];
-      const current = toJob(row);
-      let result: ClaimResult;
-      if (current.requestHash !== job.requestHash) {
-        result = { kind: 'conflict', job: current };
-      } else if (
-        current.status === 'succeeded' ||
-        current.status === 'failed' ||
-        current.status === 'cancelled'
-      ) {
-        result = { kind: 'finished', job: current };
-      } else if (
-        current.status === 'running' &&
-        row.lease_owner !== owner &&
-        row.lease_expires_at !== null &&
-        row.lease_expires_at > row.db_now
-      ) {
-        const retryInMs = Math.max(250, row.lease_expires_at.getTime() - row.db_now.getTime());
-        result = { kind: 'busy', retryInMs };
-      } else {
-        const { rows: claimed } = await client.query(
-          `UPDATE sluice_jobs
-              SET status = 'running', attempts = attempts + 1, lease_owner = $2,
-                  lease_expires_at = now() + make_interval(secs => $3::double precision / 1000),
-                  started_at = coalesce(started_at, now()), rows = 0, bytes = 0, updated_at = now()
-            WHERE job_id = $1
-            RETURNING *`,
-          [job.jobId, owner, leaseMs],
-        );
-        result = { kind: 'claimed', job: toJob(claimed[0]) };
+      if (!rows[0]) {
+        const { rows: other } = await client.query(`SELECT * FROM sluice_jobs WHERE job_id = $1`, [
+          job.jobId,
+        ]);
+        return { kind: 'conflict', job: toJob(other[0]) };
       }
-      return result;
+      const current = toJob(rows[0]);
+      if (TERMINAL_STATUSES.includes(current.status)) return { kind: 'finished', job: current };
+      await client.query(`SELECT pg_notify($1, '')`, [JOBS_CHANNEL]);
+      return { kind: 'admitted', job: current };
     });
+  }
+
+  /**
+   * Takes the next job this worker should run, or nothing. Among admitted jobs that are queued (and due) or
+   * running under a lapsed lease, each workspace offers its oldest; workspaces at their running cap offer
+   * nothing; the least loaded workspace wins, ties going to the one that waited longest for a turn.
+   */
+  async next(owner: string, leaseMs: number, policy: SchedulingPolicy): Promise<NextJob | undefined> {
+    return withTransaction(this.pool, async (client) => {
+      await client.query(`SELECT pg_advisory_xact_lock($1)`, [SCHEDULE_LOCK]);
+      const { rows: picked } = await client.query(
+        `WITH running AS (
+           SELECT workspace_id, count(*)::int AS n FROM sluice_jobs
+            WHERE status = 'running' AND lease_expires_at > now()
+            GROUP BY workspace_id
+         ), heads AS (
+           SELECT DISTINCT ON (workspace_id) job_id, workspace_id, created_at
+             FROM sluice_jobs
+            WHERE status IN ('queued', 'running') AND admitted_at IS NOT NULL
+              AND (status = 'queued' AND (not_before IS NULL OR not_before <= now())
+                   OR status = 'running' AND lease_expires_at <= now())
+            ORDER BY workspace_id, created_at, job_id
+         )
+         SELECT h.job_id
+           FROM heads h
+           LEFT JOIN running r USING (workspace_id)
+           LEFT JOIN sluice_workspace_turns t USING (workspace_id)
+          WHERE coalesce(r.n, 0) < $1
+          ORDER BY coalesce(r.n, 0), t.last_started_at NULLS FIRST, h.created_at, h.job_id
+          LIMIT 1`,
+        [policy.workspaceMaxRunning],
+      );
+      if (!picked[0]) return undefined;
+      const jobId: string = picked[0].job_id;
+      const { rows: current } = await client.query(
+        `SELECT status, attempts FROM sluice_jobs WHERE job_id = $1 FOR UPDATE`,
+        [jobId],
+      );
+      if (current[0].status === 'running' && current[0].attempts >= policy.maxAttempts) {
+        const error = {
+          code: 'JOB_ABANDONED',
+          message: `the job's worker stopped answering ${current[0].attempts} times; not starting it again`,
+          retriable: false,
+        };
+        const { rows } = await client.query(
+          `UPDATE sluice_jobs
+              SET status = 'failed', error = $2, lease_owner = NULL, lease_expires_at = NULL,
+                  finished_at = now(), updated_at = now()
+            WHERE job_id = $1 RETURNING *`,
+          [jobId, JSON.stringify(error)],
+        );
+        return { kind: 'abandoned', job: toJob(rows[0]) };
+      }
+      const { rows } = await client.query(
+        `UPDATE sluice_jobs
+            SET status = 'running', attempts = attempts + 1, lease_owner = $2,
+                lease_expires_at = now() + make_interval(secs => $3::double precision / 1000),
+                not_before = NULL, started_at = coalesce(started_at, now()), rows = 0, bytes = 0,
+                updated_at = now()
+          WHERE job_id = $1
+          RETURNING *`,
+        [jobId, owner, leaseMs],
+      );
+      const job = toJob(rows[0]);
+      await client.query(
+        `INSERT INTO sluice_workspace_turns (workspace_id, last_started_at) VALUES ($1, clock_timestamp())
+         ON CONFLICT (workspace_id) DO UPDATE SET last_started_at = excluded.last_started_at`,
+        [job.workspaceId],
+      );
+      return { kind: 'claimed', job };
+    });
+  }
+
+  /** A retriable failure: back in the queue after `delayMs`, its attempt counted. */
+  async requeue(jobId: string, owner: string, delayMs: number): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `UPDATE sluice_jobs
+          SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL,
+              not_before = now() + make_interval(secs => $3::double precision / 1000), updated_at = now()
+        WHERE job_id = $1 AND lease_owner = $2 AND status = 'running'`,
+      [jobId, owner, delayMs],
+    );
+    return rowCount === 1;
+  }
+
+  /** The worker is stopping: the job goes back to the queue at once, and this run does not count. */
+  async release(jobId: string, owner: string): Promise<void> {
+    await this.pool.query(
+      `UPDATE sluice_jobs
+          SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL,
+              attempts = greatest(attempts - 1, 0), updated_at = now()
+        WHERE job_id = $1 AND lease_owner = $2 AND status = 'running'`,
+      [jobId, owner],
+    );
+  }
+
+  /**
+   * Finished jobs whose outcome event was never sent (the broker was down, or the worker died between the
+   * two), older than `graceMs` so the worker that finished them has had its chance. Each is leased to
+   * `owner` for a while, so two sweeping workers do not both send it.
+   */
+  async claimUnemitted(owner: string, graceMs: number, limit: number): Promise<Job[]> {
+    const { rows } = await this.pool.query(
+      `UPDATE sluice_jobs
+          SET lease_owner = $1, lease_expires_at = now() + interval '60 seconds'
+        WHERE job_id IN (
+          SELECT job_id FROM sluice_jobs
+           WHERE status IN ('succeeded', 'failed') AND event_emitted_at IS NULL
+             AND finished_at < now() - make_interval(secs => $2::double precision / 1000)
+             AND (lease_expires_at IS NULL OR lease_expires_at < now())
+           ORDER BY finished_at
+           LIMIT $3
+           FOR UPDATE SKIP LOCKED)
+        RETURNING *`,
+      [owner, graceMs, limit],
+    );
+    return rows.map(toJob);
   }
 
   /** Extends the lease and records progress; tells the worker whether to go on. */
@@ -120,7 +239,9 @@ export class JobStore {
 
   async markEmitted(jobId: string): Promise<void> {
     await this.pool.query(
-      `UPDATE sluice_jobs SET event_emitted_at = now(), updated_at = now() WHERE job_id = $1`,
+      `UPDATE sluice_jobs
+          SET event_emitted_at = now(), lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+        WHERE job_id = $1`,
       [jobId],
     );
   }

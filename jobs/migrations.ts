@@ -29,6 +29,19 @@ const STEPS = [
      UNIQUE (workspace_id, request_id)
    )`,
   `CREATE INDEX IF NOT EXISTS sluice_jobs_workspace_status ON sluice_jobs (workspace_id, status, created_at)`,
+  // A job runs only once its request event has come through Kafka (admitted), so every job is a Kafka event
+  // and a broker outage delays jobs instead of bypassing the log.
+  `ALTER TABLE sluice_jobs ADD COLUMN IF NOT EXISTS admitted_at timestamptz`,
+  // A retriable failure puts the job back in the queue, not before this instant.
+  `ALTER TABLE sluice_jobs ADD COLUMN IF NOT EXISTS not_before timestamptz`,
+  // The scheduler's working set: each workspace's head of queue and its running jobs.
+  `CREATE INDEX IF NOT EXISTS sluice_jobs_active ON sluice_jobs (workspace_id, created_at, job_id)
+     WHERE status IN ('queued', 'running')`,
+  // When each workspace last had a job started: the round-robin turn among workspaces with equal load.
+  `CREATE TABLE IF NOT EXISTS sluice_workspace_turns (
+     workspace_id     text PRIMARY KEY,
+     last_started_at  timestamptz NOT NULL
+   )`,
 ];
 
 export async function migrateJobStore(pool: pg.Pool): Promise<void> {

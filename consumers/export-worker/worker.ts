@@ -2,10 +2,14 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import type { Logger } from '../../core/logger.ts';
+import type pg from 'pg';
 import type { JobStore } from '../../jobs/job-store.ts';
 import { Topics } from '../../schemas/topics.ts';
 import type { PresignedUrl } from '../../sinks/s3/presign.ts';
-import { handleMessage } from './handle-message.ts';
+import { listenForNotifications } from '../../core/pg-listener.ts';
+import { JOBS_CHANNEL } from '../../jobs/job-store.ts';
+import { admitRequest } from './admit-request.ts';
+import { JobScheduler } from './job-scheduler.ts';
 import { PartitionRunner } from './partition-runner.ts';
 import { OutcomePublisher } from './publisher.ts';
 import type { JobRuntime } from './run-job.ts';
@@ -15,8 +19,12 @@ export interface ExportWorkerConfig {
   brokers: string[];
   clientId?: string;
   groupId: string;
-  /** Partitions worked on at once by this process; each partition is still handled in order. */
+  /** Jobs this process runs at once. */
   concurrency: number;
+  /** Jobs of one workspace running at once across all workers, so one workspace's flood cannot starve another. */
+  workspaceMaxRunning: number;
+  /** How often an idle worker looks at the queue when nothing woke it. */
+  pollMs?: number;
   leaseMs: number;
   maxAttempts: number;
   requestPartitions: number;
@@ -26,6 +34,8 @@ export interface ExportWorkerConfig {
 
 export interface ExportWorkerDeps {
   store: JobStore;
+  /** The job store's pool: one of its connections listens for admissions. */
+  pool: pg.Pool;
   runtime: JobRuntime;
   presign: (bucket: string, key: string, ttlSeconds: number) => Promise<PresignedUrl>;
   log: Logger;
@@ -37,8 +47,11 @@ export interface ExportWorker {
 }
 
 /**
- * A kafkajs consumer-group member on the requests topic. Jobs run beside the fetch loop (see
- * PartitionRunner), so a long export neither misses heartbeats nor holds up the other partitions.
+ * Two halves. Intake: a kafkajs consumer-group member on the requests topic turns each record into a queued
+ * job row (admission is quick, and the offset is committed only once the row is durable). Work: a scheduler
+ * takes queued jobs from the job store in a fair order across workspaces and runs them beside the fetch
+ * loop, so a long export neither misses heartbeats nor holds up intake, and a workspace that floods one
+ * partition cannot delay another workspace's job behind its own.
  */
 export async function startExportWorker(
   config: ExportWorkerConfig,
@@ -77,7 +90,7 @@ export async function startExportWorker(
   await consumer.subscribe({ topic: Topics.requests, fromBeginning: true });
 
   const shutdown = new AbortController();
-  const handlerDeps = {
+  const runnerDeps = {
     store: deps.store,
     publisher: new OutcomePublisher(producer),
     runtime: deps.runtime,
@@ -87,22 +100,38 @@ export async function startExportWorker(
     maxAttempts: config.maxAttempts,
     log,
   };
-  const runner = new PartitionRunner(consumer, config.concurrency, log, shutdown.signal);
+  const scheduler = new JobScheduler(
+    runnerDeps,
+    {
+      concurrency: config.concurrency,
+      workspaceMaxRunning: config.workspaceMaxRunning,
+      maxAttempts: config.maxAttempts,
+      pollMs: config.pollMs ?? 1_000,
+      outcomeGraceMs: Math.max(10_000, config.leaseMs),
+    },
+    shutdown.signal,
+  );
+  // Every worker's admissions wake every idle worker, not only the one that admitted.
+  const listener = listenForNotifications({
+    pool: deps.pool,
+    channel: JOBS_CHANNEL,
+    onNotify: () => scheduler.wake(),
+    log,
+  });
+  scheduler.start();
+
+  // Admission holds a partition only for a couple of store round trips, so a few at once is plenty.
+  const intake = new PartitionRunner(consumer, config.requestPartitions, log, shutdown.signal);
   await consumer.run({
     autoCommit: false,
-    // Each partition's records are handed to the runner, which pauses the partition until its job ends.
     partitionsConsumedConcurrently: 1,
     eachMessage: async ({ topic, partition, message }) => {
-      runner.start({
+      const record = { topic, partition, offset: message.offset, key: message.key, value: message.value };
+      intake.start({
         topic,
         partition,
         offset: message.offset,
-        run: () =>
-          handleMessage(
-            handlerDeps,
-            { topic, partition, offset: message.offset, key: message.key, value: message.value },
-            shutdown.signal,
-          ),
+        run: () => admitRequest(runnerDeps, record, () => scheduler.wake()),
       });
     },
   });
@@ -112,7 +141,9 @@ export async function startExportWorker(
     workerId,
     async stop() {
       shutdown.abort(new Error('worker shutting down'));
-      await runner.drain();
+      await intake.drain();
+      await scheduler.drain();
+      await listener.close();
       await consumer.disconnect().catch(() => {});
       await producer.disconnect().catch(() => {});
       log.info('worker.stopped');

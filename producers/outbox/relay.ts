@@ -5,7 +5,7 @@ import { SluiceError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import { backoffDelay } from './backoff.ts';
 import { OUTBOX_CHANNEL } from './channel.ts';
-import { listenForNotifications } from './outbox-listener.ts';
+import { listenForNotifications } from '../../core/pg-listener.ts';
 import { claimPending, markFailed, markPublished, type OutboxRow } from './outbox-store.ts';
 
 export interface OutboxRelayConfig {

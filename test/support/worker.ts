@@ -9,7 +9,7 @@ export const TEST_WORKER_GROUP = 'sluice-test-workers';
 /** The real worker, in this process, against the real broker, job store and S3Proxy. */
 export async function startTestWorker(
   sources: SourceConfig[],
-  overrides: { leaseMs?: number } = {},
+  overrides: { leaseMs?: number; concurrency?: number; workspaceMaxRunning?: number } = {},
 ): Promise<WorkerService> {
   const infra = inject('infra');
   return startWorkerService(
@@ -17,7 +17,9 @@ export async function startTestWorker(
       worker: {
         brokers: infra.KAFKA_BROKERS.split(','),
         groupId: TEST_WORKER_GROUP,
-        concurrency: 3,
+        concurrency: overrides.concurrency ?? 3,
+        workspaceMaxRunning: overrides.workspaceMaxRunning ?? 3,
+        pollMs: 250,
         leaseMs: overrides.leaseMs ?? 10_000,
         maxAttempts: 2,
         requestPartitions: 6,

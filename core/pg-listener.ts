@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import type { Logger } from '../../core/logger.ts';
+import type { Logger } from './logger.ts';
 
-export interface OutboxListener {
+export interface NotificationListener {
   close(): Promise<void>;
 }
 
@@ -9,7 +9,7 @@ export interface OutboxListener {
  * Holds one pooled connection LISTENing on `channel` and calls `onNotify` for each notification. A dropped
  * connection is replaced after `retryMs`; `onNotify` is also called on every (re)connect, because
  * notifications sent while nobody listened are gone and only a fresh look at the table finds their rows.
- * Polling stays the relay's fallback, so a listener that cannot connect only makes publishing slower.
+ * Polling stays the caller's fallback, so a listener that cannot connect only makes publishing slower.
  */
 export function listenForNotifications({
   pool,
@@ -23,14 +23,14 @@ export function listenForNotifications({
   onNotify: () => void;
   log: Logger;
   retryMs?: number;
-}): OutboxListener {
+}): NotificationListener {
   let closed = false;
   let client: pg.PoolClient | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
 
   const onNotification = () => onNotify();
   const onError = (err: Error) => {
-    log.warn('outbox.listener_lost', { err });
+    log.warn('pg.listener_lost', { channel, err });
     drop(err);
     schedule();
   };
@@ -67,7 +67,7 @@ export function listenForNotifications({
       if (closed) return drop();
       onNotify();
     } catch (err) {
-      log.warn('outbox.listener_failed', { err });
+      log.warn('pg.listener_failed', { channel, err });
       // If the connection's 'error' event already dropped it, it is released; do not release it twice.
       if (c && client === c) drop(err as Error);
       schedule();

@@ -1,0 +1,63 @@
+import { jobIdFor, requestHash } from '../../jobs/job-id.ts';
+import type { NewJob } from '../../jobs/job-store.ts';
+import { decodeRequest } from './decode-request.ts';
+import { deadLetter, emitOutcome, finishFailed, type InboundRecord, type OutcomeDeps } from './outcomes.ts';
+
+/**
+ * One request record from Kafka, turned into a queued job. Resolving means the record is done with (its offset
+ * may be committed): the job is durably queued for the scheduler, or was already finished and answered, or
+ * it failed validation and was answered, or the bytes went to the dead-letter topic. It rejects only when the
+ * job store or broker is unreachable, so the record is read again rather than lost. Running the job is the
+ * scheduler's business, which is what lets it be fair across workspaces whatever partition a request took.
+ */
+export async function admitRequest(
+  deps: OutcomeDeps,
+  record: InboundRecord,
+  onAdmitted: () => void,
+): Promise<void> {
+  const decoded = decodeRequest(record.value);
+  if (decoded.kind === 'malformed') {
+    await deadLetter(deps, record, 'REQUEST_MALFORMED', decoded.reason);
+    return;
+  }
+  const { workspaceId, requestId } = decoded.kind === 'request' ? decoded.request : decoded;
+  const { body } = decoded;
+  const job: NewJob = {
+    jobId: jobIdFor(workspaceId, requestId),
+    workspaceId,
+    requestId,
+    requestHash: requestHash(body),
+    request: body,
+    format: typeof body.format === 'string' ? body.format.slice(0, 32) : 'unknown',
+  };
+  const log = deps.log.child({ jobId: job.jobId, workspaceId, requestId });
+
+  const admitted = await deps.store.admit(job);
+  switch (admitted.kind) {
+    case 'conflict':
+      await deadLetter(
+        deps,
+        record,
+        'REQUEST_CONFLICT',
+        `requestId ${JSON.stringify(requestId)} was already used in workspace ${workspaceId} for a different request (job ${job.jobId})`,
+      );
+      return;
+    case 'finished':
+      // A redelivery of a finished job: answer from the store, at most one outcome event.
+      if (!admitted.job.eventEmittedAt) await emitOutcome(deps, admitted.job);
+      log.info('request.redelivered', { status: admitted.job.status });
+      return;
+    case 'admitted':
+      if (decoded.kind === 'invalid') {
+        log.warn('request.invalid', { message: decoded.message });
+        await finishFailed(deps, admitted.job, undefined, {
+          code: 'REQUEST_INVALID',
+          message: decoded.message,
+          retriable: false,
+        });
+        return;
+      }
+      log.info('request.admitted', { status: admitted.job.status });
+      onAdmitted();
+  }
+}

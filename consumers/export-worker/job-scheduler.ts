@@ -1,0 +1,116 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Job } from '../../jobs/job.ts';
+import type { SchedulingPolicy } from '../../jobs/job-store.ts';
+import { emitOutcome } from './outcomes.ts';
+import { runClaimedJob, type RunnerDeps } from './run-claimed-job.ts';
+
+export interface SchedulerConfig extends SchedulingPolicy {
+  /** Jobs this process runs at once. */
+  concurrency: number;
+  /** How often an idle scheduler looks for work nobody woke it for (another worker's admissions, retries). */
+  pollMs: number;
+  /** How long a finished job's outcome event may stay unsent before any worker sends it. */
+  outcomeGraceMs: number;
+}
+
+/**
+ * Takes jobs from the job store's queue, up to `concurrency` at a time, in the store's fair order, and runs
+ * each to the end. It is woken when this process admits a request, and polls for everything else, so a
+ * lost wake-up only costs one poll interval.
+ */
+export class JobScheduler {
+  readonly #running = new Set<Promise<void>>();
+  #wakeUp: (() => void) | undefined;
+  #woken = false;
+  #loop: Promise<void> | undefined;
+  #lastSweep = 0;
+
+  constructor(
+    private readonly deps: RunnerDeps,
+    private readonly config: SchedulerConfig,
+    private readonly shutdown: AbortSignal,
+  ) {}
+
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  /** Something may be runnable now. */
+  wake(): void {
+    this.#woken = true;
+    this.#wakeUp?.();
+  }
+
+  /** Resolves once the loop has stopped (after shutdown) and every started job has settled. */
+  async drain(): Promise<void> {
+    this.wake();
+    await this.#loop;
+    while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
+  }
+
+  async #run(): Promise<void> {
+    const { deps, config, shutdown } = this;
+    while (!shutdown.aborted) {
+      let tookOne = false;
+      try {
+        if (this.#running.size < config.concurrency) {
+          const next = await deps.store.next(deps.workerId, deps.leaseMs, config);
+          if (next?.kind === 'claimed') {
+            this.#launch(next.job);
+            tookOne = true;
+          } else if (next?.kind === 'abandoned') {
+            deps.log.warn('job.abandoned', { jobId: next.job.jobId, attempts: next.job.attempts });
+            await emitOutcome(deps, next.job);
+            tookOne = true;
+          }
+        }
+        if (!tookOne) await this.#sweepOutcomes();
+      } catch (err) {
+        deps.log.error('scheduler.failed', { err });
+        await sleep(config.pollMs * 4, undefined, { signal: shutdown }).catch(() => {});
+      }
+      if (!tookOne) await this.#idle();
+    }
+  }
+
+  #launch(job: Job): void {
+    const task = runClaimedJob(this.deps, job, this.shutdown).catch((err: unknown) =>
+      // The store was unreachable at the end: the lapsed lease hands the job to whoever is next.
+      this.deps.log.error('job.run_failed', { jobId: job.jobId, err }),
+    );
+    this.#running.add(task);
+    void task.finally(() => {
+      this.#running.delete(task);
+      this.wake(); // a slot is free
+    });
+  }
+
+  /** Outcome events a worker failed to send (broker down, or it died first) are sent by any worker later. */
+  async #sweepOutcomes(): Promise<void> {
+    const now = Date.now();
+    if (now - this.#lastSweep < this.config.outcomeGraceMs / 2) return;
+    this.#lastSweep = now;
+    const jobs = await this.deps.store.claimUnemitted(this.deps.workerId, this.config.outcomeGraceMs, 50);
+    for (const job of jobs) {
+      await emitOutcome(this.deps, job);
+      this.deps.log.info('job.outcome_resent', { jobId: job.jobId, status: job.status });
+    }
+  }
+
+  async #idle(): Promise<void> {
+    if (!this.#woken) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.shutdown.removeEventListener('abort', done);
+          this.#wakeUp = undefined;
+          resolve();
+        };
+        const timer = setTimeout(done, this.config.pollMs);
+        this.shutdown.addEventListener('abort', done, { once: true });
+        this.#wakeUp = done;
+      });
+    }
+    this.#woken = false;
+  }
+}

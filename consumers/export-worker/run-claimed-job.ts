@@ -1,0 +1,104 @@
+import { SluiceError } from '../../core/errors.ts';
+import type { Job } from '../../jobs/job.ts';
+import { ExportRequestedSchema } from '../../schemas/export-requested.ts';
+import { toJobError } from './job-error.ts';
+import { emitOutcome, finishFailed, type OutcomeDeps } from './outcomes.ts';
+import { runJob, type JobRuntime } from './run-job.ts';
+
+export interface RunnerDeps extends OutcomeDeps {
+  runtime: JobRuntime;
+  /** A claimed job's lease; renewed every third of it while the export runs. */
+  leaseMs: number;
+  /** Runs of a job whose failures are marked retriable before it fails for good. */
+  maxAttempts: number;
+}
+
+/**
+ * Runs a job this worker claimed, to the end: succeeded (object stored, event sent), failed (event sent),
+ * requeued after a retriable failure, stopped because it was cancelled or its lease lost, or — when the worker
+ * shuts down — handed back to the queue at once. It rejects only when the job store is unreachable; the
+ * lapsed lease then lets another worker take the job over.
+ */
+export async function runClaimedJob(deps: RunnerDeps, job: Job, shutdown: AbortSignal): Promise<void> {
+  const log = deps.log.child({ jobId: job.jobId, workspaceId: job.workspaceId, requestId: job.requestId });
+  const parsed = ExportRequestedSchema.safeParse(job.request);
+  if (!parsed.success) {
+    await finishFailed(deps, job, deps.workerId, {
+      code: 'REQUEST_INVALID',
+      message: parsed.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`).join('; '),
+      retriable: false,
+    });
+    return;
+  }
+  const request = parsed.data;
+
+  const controller = new AbortController();
+  const onShutdown = () => controller.abort(shutdown.reason);
+  shutdown.addEventListener('abort', onShutdown, { once: true });
+  let progress = { rows: 0, bytes: 0 };
+  let leaseProblem: 'cancelled' | 'lost' | undefined;
+  // The lease is renewed (and progress recorded) on a timer; the same round trip is how a cancellation
+  // reaches the running export, so it stops within a third of the lease.
+  const renewer = setInterval(
+    () => {
+      deps.store.renew(job.jobId, deps.workerId, deps.leaseMs, progress).then(
+        (state) => {
+          if (state === 'held' || leaseProblem) return;
+          leaseProblem = state;
+          log.info('export.stopping', { reason: state });
+          controller.abort(
+            new SluiceError(
+              'QUERY_CANCELLED',
+              `job ${state === 'cancelled' ? 'was cancelled' : 'lease was lost'}`,
+            ),
+          );
+        },
+        (err: unknown) => log.warn('job.lease_renew_failed', { err }),
+      );
+    },
+    Math.max(250, Math.floor(deps.leaseMs / 3)),
+  );
+
+  log.info('export.started', { attempt: job.attempts, format: request.format, source: request.source });
+  try {
+    const result = await runJob(deps.runtime, job, request, controller.signal, (p) => {
+      progress = { rows: p.rows, bytes: p.bytes };
+    });
+    const done = await deps.store.succeed(job.jobId, deps.workerId, result);
+    if (!done) {
+      // Cancelled or taken over while the upload finished: whoever owns the job now decides its outcome.
+      log.warn('export.result_discarded', { key: result.key });
+      return;
+    }
+    log.info('export.completed', { rows: result.rows, bytes: result.bytes, key: result.key });
+    await emitOutcome(deps, done);
+  } catch (err) {
+    if (shutdown.aborted) {
+      // Not the job's fault: back to the queue for whichever worker is next, without waiting for the lease.
+      await deps.store.release(job.jobId, deps.workerId);
+      log.info('export.released', { reason: 'shutdown' });
+      return;
+    }
+    if (leaseProblem) {
+      log.warn('export.stopped', { reason: leaseProblem });
+      return;
+    }
+    const error = toJobError(err);
+    if (error.retriable && job.attempts < deps.maxAttempts) {
+      const delayMs = Math.min(30_000, 1_000 * 2 ** job.attempts);
+      log.warn('export.retrying', {
+        attempt: job.attempts,
+        delayMs,
+        code: error.code,
+        message: error.message,
+      });
+      await deps.store.requeue(job.jobId, deps.workerId, delayMs);
+      return;
+    }
+    log.warn('export.failed', { ...error, attempt: job.attempts });
+    await finishFailed(deps, job, deps.workerId, error);
+  } finally {
+    clearInterval(renewer);
+    shutdown.removeEventListener('abort', onShutdown);
+  }
+}
