@@ -69,6 +69,22 @@ export interface StreamOptions {
   batchRows?: number;
 }
 
+/**
+ * CSV bytes written by the engine itself (no header; RFC 4180 quoting; rows end in `\n`), holding the
+ * same field text encoders/csv would write for the decoded rows. See pipeline/run-native-csv-export.ts.
+ */
+export interface CsvByteStream {
+  columns: Column[];
+  compiled: CompiledQuery;
+  chunks: AsyncIterable<Buffer>;
+  /** Rows the engine reported; read it once `chunks` has ended. */
+  rowCount(): number;
+}
+
+export interface CsvStreamOptions extends StreamOptions {
+  delimiter: string;
+}
+
 export interface Source {
   readonly dialect: string;
   /** Compiles without running: what the `sql` format writes, and what stream() would execute. */
@@ -76,5 +92,10 @@ export interface Source {
   /** Columns of the result without reading rows (LIMIT 0 / describe). */
   describe(query: Query): Promise<Column[]>;
   stream(query: Query, options?: StreamOptions): Promise<RowStream>;
+  /**
+   * Optional fast path: the engine writes the CSV itself. Resolves undefined (nothing held) when this query
+   * cannot take it — bound values, column types the engine cannot render as the encoder does.
+   */
+  streamCsv?(query: Query, options: CsvStreamOptions): Promise<CsvByteStream | undefined>;
   close(): Promise<void>;
 }

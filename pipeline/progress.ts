@@ -46,5 +46,16 @@ export function createProgressMeter(listener: ProgressListener | undefined, inte
     },
   });
 
-  return { rows, bytes, snapshot: (): Progress => ({ ...progress, elapsedMs: performance.now() - started }) };
+  /** For byte streams whose rows are counted elsewhere (engine-written CSV). */
+  const countRows = (n: number): void => {
+    progress.rows += n;
+    report(false);
+  };
+
+  return {
+    rows,
+    bytes,
+    countRows,
+    snapshot: (): Progress => ({ ...progress, elapsedMs: performance.now() - started }),
+  };
 }

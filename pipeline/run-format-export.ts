@@ -1,4 +1,4 @@
-import { SluiceError } from '../core/errors.ts';
+import { isSluiceError, SluiceError } from '../core/errors.ts';
 import type { CompiledQuery, Query, Source } from '../dialects/source.ts';
 import type { EncoderOptions } from '../encoders/encoder.ts';
 import { encoderFor } from '../encoders/index.ts';
@@ -7,7 +7,8 @@ import type { Column } from '../schemas/column.ts';
 import type { Sink, StoredObject } from '../sinks/sink.ts';
 import { createCompression, type Compression } from './compression.ts';
 import type { ProgressListener } from './progress.ts';
-import { runExport } from './run-export.ts';
+import { runExport, type ExportResult } from './run-export.ts';
+import { runNativeCsvExport } from './run-native-csv-export.ts';
 import { runSqlExport } from './run-sql-export.ts';
 
 export interface FormatExportPlan {
@@ -22,6 +23,11 @@ export interface FormatExportPlan {
   keyFor: (extension: string) => string;
   /** sql format: a comment for the reader of the file */
   comment?: string;
+  /**
+   * csv: let the source write the CSV itself when it can (PostgreSQL COPY … CSV), default true. Off only to
+   * compare the two paths (tests, bench).
+   */
+  nativeCsv?: boolean;
 }
 
 export interface FormatExportResult {
@@ -65,6 +71,11 @@ export async function runFormatExport(
     );
     return { rows: 0, columns: out.columns, compiled: out.compiled, object: out.object };
   }
+  if (plan.format === 'csv' && plan.nativeCsv !== false && plan.source.streamCsv) {
+    const native = await tryNativeCsv(plan, key, compression, { signal, onProgress });
+    if (native) return native;
+  }
+  // A compression stage is single-use; a fallback after a failed fast path needs a fresh one.
   const result = await runExport(
     {
       source: plan.source,
@@ -73,9 +84,45 @@ export async function runFormatExport(
       encoderOptions: plan.encoderOptions,
       sink: plan.sink,
       key,
-      compression,
+      compression:
+        compression && !compression.transform.destroyed ? compression : createCompression(compressionKind),
     },
     { signal, onProgress, batchRows },
   );
+  return { rows: result.rows, columns: result.columns, compiled: result.compiled, object: result.object };
+}
+
+/**
+ * The source's own CSV, or undefined when this query cannot take it (the caller then decodes and encodes).
+ * Values the engine cannot render as encoders/csv would (±infinity, years beyond 1..9999) fail the fast
+ * path with `retryOnDecodePath`; the writer has already aborted, and the decode path runs from the start.
+ */
+async function tryNativeCsv(
+  plan: FormatExportPlan,
+  key: string,
+  compression: ReturnType<typeof createCompression>,
+  { signal, onProgress }: { signal?: AbortSignal; onProgress?: ProgressListener },
+): Promise<FormatExportResult | undefined> {
+  const delimiter = plan.encoderOptions?.delimiter ?? ',';
+  const csv = await plan.source.streamCsv!(plan.query, { signal, delimiter });
+  if (!csv) return undefined;
+  let result: ExportResult;
+  try {
+    result = await runNativeCsvExport(
+      {
+        csv,
+        header: plan.encoderOptions?.header ?? true,
+        delimiter,
+        sink: plan.sink,
+        key,
+        contentType: encoderFor('csv').contentType,
+        compression,
+      },
+      { signal, onProgress },
+    );
+  } catch (err) {
+    if (isSluiceError(err) && err.details.retryOnDecodePath === true && !signal?.aborted) return undefined;
+    throw err;
+  }
   return { rows: result.rows, columns: result.columns, compiled: result.compiled, object: result.object };
 }

@@ -1,10 +1,20 @@
 import pg, { type FieldDef, type PoolClient } from 'pg';
 import type { Column } from '../../schemas/column.ts';
 import { SluiceError } from '../../core/errors.ts';
-import type { CompiledQuery, Query, RowStream, Source, StreamOptions } from '../source.ts';
+import type {
+  CompiledQuery,
+  CsvByteStream,
+  CsvStreamOptions,
+  Query,
+  RowStream,
+  Source,
+  StreamOptions,
+} from '../source.ts';
 import { compileTableSelect, type TableSchema } from '../table-select.ts';
 import { acquireLease, type Lease } from './connection-lease.ts';
 import { copyBatches } from './copy-batches.ts';
+import { copyCsvChunks, isCopyCsvDelimiter } from './copy-csv-chunks.ts';
+import { csvSelectExpressions, isIdentity, wrapForCsv } from './csv-columns.ts';
 import { cursorBatches } from './cursor-batches.ts';
 import { DescribeQuery } from './describe-query.ts';
 import { isCopyable, postgresDialect } from './dialect.ts';
@@ -154,6 +164,41 @@ export function createPostgresSource({
           ? copyBatches(run, compiled.sql, converters, batchRows)
           : cursorBatches(run, compiled.sql, compiled.params, converters, batchRows);
       return { columns: plans.map((p) => p.column), compiled, batches: guardBatches(run, generator) };
+    },
+
+    async streamCsv(
+      query: Query,
+      { signal, delimiter }: CsvStreamOptions,
+    ): Promise<CsvByteStream | undefined> {
+      if (!isCopyCsvDelimiter(delimiter)) return undefined;
+      signal?.throwIfAborted();
+      const l = await lease();
+      let compiled: CompiledQuery;
+      let plans: ColumnPlan[];
+      let expressions: string[] | undefined;
+      try {
+        const compiledQuery = await compileOn(l.client, query);
+        compiled = compiledQuery.compiled;
+        plans = await planOn(l.client, compiled, compiledQuery.table);
+        expressions = csvSelectExpressions(plans);
+        signal?.throwIfAborted();
+      } catch (err) {
+        l.release();
+        throw signal?.aborted ? signal.reason : toSluiceError(err, target);
+      }
+      if (!expressions || compiled.params.length > 0 || !isCopyable(compiled.sql)) {
+        l.release();
+        return undefined;
+      }
+      const sql = isIdentity(expressions) ? compiled.sql : wrapForCsv(compiled.sql, expressions);
+      const run = startQueryRun(l, signal, target);
+      const counter = { rows: 0 };
+      return {
+        columns: plans.map((p) => p.column),
+        compiled,
+        chunks: guardBatches(run, copyCsvChunks(run, sql, delimiter, counter)),
+        rowCount: () => counter.rows,
+      };
     },
 
     async close(): Promise<void> {
