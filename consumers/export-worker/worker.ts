@@ -10,7 +10,7 @@ import { listenForNotifications } from '../../core/pg-listener.ts';
 import { JOBS_CHANNEL } from '../../jobs/job-store.ts';
 import { admitRequest } from './admit-request.ts';
 import { JobScheduler } from './job-scheduler.ts';
-import { PartitionRunner } from './partition-runner.ts';
+import { intakeHandler } from './intake.ts';
 import { OutcomePublisher } from './publisher.ts';
 import type { JobRuntime } from './run-job.ts';
 import { ensureTopics } from './topics.ts';
@@ -120,20 +120,16 @@ export async function startExportWorker(
   });
   scheduler.start();
 
-  // Admission holds a partition only for a couple of store round trips, so a few at once is plenty.
-  const intake = new PartitionRunner(consumer, config.requestPartitions, log, shutdown.signal);
   await consumer.run({
     autoCommit: false,
-    partitionsConsumedConcurrently: 1,
-    eachMessage: async ({ topic, partition, message }) => {
-      const record = { topic, partition, offset: message.offset, key: message.key, value: message.value };
-      intake.start({
-        topic,
-        partition,
-        offset: message.offset,
-        run: () => admitRequest(runnerDeps, record, () => scheduler.wake()),
-      });
-    },
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: Math.min(config.requestPartitions, 4),
+    eachBatch: intakeHandler({
+      consumer,
+      admit: (record) => admitRequest(runnerDeps, record, () => scheduler.wake()),
+      log,
+      shutdown: shutdown.signal,
+    }),
   });
   log.info('worker.started', { groupId: config.groupId, concurrency: config.concurrency });
 
@@ -141,7 +137,6 @@ export async function startExportWorker(
     workerId,
     async stop() {
       shutdown.abort(new Error('worker shutting down'));
-      await intake.drain();
       await scheduler.drain();
       await listener.close();
       await consumer.disconnect().catch(() => {});
