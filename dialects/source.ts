@@ -67,6 +67,11 @@ export interface StreamOptions {
   signal?: AbortSignal;
   /** Upper bound on rows per batch; memory stays bounded by it whatever the row count. */
   batchRows?: number;
+  /**
+   * This query's own time limit (a report's `queryTimeoutMs`), overriding the source's statement timeout;
+   * past it the query is stopped on the server and the stream fails with QUERY_TIMEOUT.
+   */
+  timeoutMs?: number;
 }
 
 /**

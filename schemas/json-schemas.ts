@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { ExportCompletedSchema, ExportFailedSchema } from './export-outcome.ts';
+import { CsvGeneratorBodySchema } from './csv-generator.ts';
 import { ExportRequestedSchema } from './export-requested.ts';
+import { MetricRequestSchema } from './metric-request.ts';
 
 /**
  * The contracts as JSON Schema (draft 2020-12) for teams that produce or consume without TypeScript. The
@@ -11,6 +13,8 @@ export const CONTRACTS = {
   'export-requested.v1.schema.json': ExportRequestedSchema,
   'export-completed.v1.schema.json': ExportCompletedSchema,
   'export-failed.v1.schema.json': ExportFailedSchema,
+  'metric-request.v1.schema.json': MetricRequestSchema,
+  'csv-generator.v1.schema.json': CsvGeneratorBodySchema,
 } as const;
 
 export function renderJsonSchemas(): Record<string, string> {

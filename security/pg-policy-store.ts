@@ -1,0 +1,78 @@
+import type pg from 'pg';
+import { RowPolicySchema, type PolicyStore, type RowPolicy } from './row-policy.ts';
+
+export interface PgPolicyStore extends PolicyStore {
+  putPolicy(policy: RowPolicy): Promise<void>;
+  deletePolicy(workspaceId: string, policyId: string): Promise<void>;
+  addMember(workspaceId: string, group: string, member: string): Promise<void>;
+  removeMember(workspaceId: string, group: string, member: string): Promise<void>;
+}
+
+/** Policies in PostgreSQL (security/migrations.ts), shared by every API and worker process. */
+export function createPgPolicyStore(pool: pg.Pool): PgPolicyStore {
+  return {
+    async policiesFor(workspaceId, recipient) {
+      const { rows } = await pool.query<{
+        policy_id: string;
+        subject_kind: 'user' | 'group';
+        subject_name: string;
+        allow: unknown;
+      }>(
+        `SELECT policy_id, subject_kind, subject_name, allow
+           FROM sluice_row_policies p
+          WHERE p.workspace_id = $1
+            AND ((p.subject_kind = 'user' AND p.subject_name = $2)
+              OR (p.subject_kind = 'group' AND p.subject_name IN (
+                    SELECT group_name FROM sluice_group_members WHERE workspace_id = $1 AND member = $2)))
+          ORDER BY policy_id`,
+        [workspaceId, recipient],
+      );
+      const policies: RowPolicy[] = [];
+      for (const row of rows) {
+        const parsed = RowPolicySchema.safeParse({
+          workspaceId,
+          policyId: row.policy_id,
+          subject: { kind: row.subject_kind, name: row.subject_name },
+          allow: row.allow,
+        });
+        // A row that does not parse grants nothing: failing closed beats guessing what it meant.
+        if (parsed.success) policies.push(parsed.data);
+      }
+      return policies;
+    },
+
+    async putPolicy(policy) {
+      const p = RowPolicySchema.parse(policy);
+      await pool.query(
+        `INSERT INTO sluice_row_policies (workspace_id, policy_id, subject_kind, subject_name, allow)
+         VALUES ($1, $2, $3, $4, $5::jsonb)
+         ON CONFLICT (workspace_id, policy_id)
+         DO UPDATE SET subject_kind = EXCLUDED.subject_kind, subject_name = EXCLUDED.subject_name,
+                       allow = EXCLUDED.allow`,
+        [p.workspaceId, p.policyId, p.subject.kind, p.subject.name, JSON.stringify(p.allow)],
+      );
+    },
+
+    async deletePolicy(workspaceId, policyId) {
+      await pool.query('DELETE FROM sluice_row_policies WHERE workspace_id = $1 AND policy_id = $2', [
+        workspaceId,
+        policyId,
+      ]);
+    },
+
+    async addMember(workspaceId, group, member) {
+      await pool.query(
+        `INSERT INTO sluice_group_members (workspace_id, group_name, member) VALUES ($1, $2, $3)
+         ON CONFLICT DO NOTHING`,
+        [workspaceId, group, member],
+      );
+    },
+
+    async removeMember(workspaceId, group, member) {
+      await pool.query(
+        'DELETE FROM sluice_group_members WHERE workspace_id = $1 AND group_name = $2 AND member = $3',
+        [workspaceId, group, member],
+      );
+    },
+  };
+}

@@ -1,0 +1,15 @@
+SELECT "period", "entity", "segments", "age", CAST(SUM("entries") AS INTEGER) AS "entries"
+FROM (
+  SELECT strftime('%Y-%m-%d', ("local_epoch" - (("local_epoch" + 259200) % 604800)), 'unixepoch') AS "period", "entity", "segments", "age", "entries"
+  FROM (
+    SELECT CAST(strftime('%s', "observed_at") AS INTEGER) + (CASE WHEN CAST(strftime('%s', "observed_at") AS INTEGER) < ? THEN ? ELSE ? END) AS "local_epoch", "location_id" AS "entity", "segment" AS "segments", "age_band" AS "age", "entries" AS "entries"
+    FROM "footfall_hourly"
+    WHERE "observed_at" >= ?
+      AND "observed_at" <= ?
+      AND "location_id" IN (?, ?)
+      AND 1 = 1
+  ) AS "localised"
+) AS "bucketed"
+GROUP BY "period", "entity", "segments", "age"
+ORDER BY "period", "entity", "segments", "age";
+-- params: [1711846800,3600,7200,"2024-03-25 00:00:00","2024-05-05 23:59:59","64a1b2c3d4e5f6a7b8c9d0e2","64a1b2c3d4e5f6a7b8c9d0e5"]
