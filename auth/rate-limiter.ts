@@ -20,6 +20,27 @@ export const RatePolicies = {
   api: { name: 'api', scope: 'workspace', capacity: 10, refillTokens: 300, refillSeconds: 3600 },
 } as const satisfies Record<string, RatePolicy>;
 
+export interface RatePolicySet {
+  interactive: RatePolicy;
+  api: RatePolicy;
+}
+
+/**
+ * `<burst>,<tokens>/<seconds>` — e.g. the API default is `10,300/3600` — over `base`, for deployments
+ * (and load benchmarks) that need other limits than the seed's.
+ */
+export function parseRatePolicy(base: RatePolicy, setting: string, what: string): RatePolicy {
+  const match = /^\s*(\d+)\s*,\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(setting);
+  const [capacity, refillTokens, refillSeconds] = match ? match.slice(1).map(Number) : [];
+  if (!match || !(capacity! >= 1 && refillTokens! >= 1 && refillSeconds! >= 1)) {
+    throw new SluiceError(
+      'CONFIG_INVALID',
+      `${what} must look like <burst>,<tokens>/<seconds> with each at least 1 (e.g. 10,300/3600), got ${JSON.stringify(setting)}`,
+    );
+  }
+  return { ...base, capacity: capacity!, refillTokens: refillTokens!, refillSeconds: refillSeconds! };
+}
+
 export interface RateSubject {
   workspaceId: string;
   userId: string;

@@ -3,6 +3,7 @@ import type { WorkerSettings } from '../consumers/export-worker/service.ts';
 import type { SourceConfig } from '../dialects/source-registry.ts';
 import type { S3Settings } from '../sinks/s3/client.ts';
 import type { ApiSettings } from '../producers/http/service.ts';
+import { parseRatePolicy, RatePolicies, type RatePolicy } from '../auth/rate-limiter.ts';
 import type { Env } from './env.ts';
 
 /**
@@ -105,6 +106,8 @@ export function readApiSettings(env: Env): ApiSettings {
       `SLUICE_API_PORT must be a port number, got ${env.SLUICE_API_PORT}`,
     );
   const reportSource = env.SLUICE_API_REPORT_SOURCE?.toLowerCase();
+  const limits = (name: string, base: RatePolicy) =>
+    env[name] ? parseRatePolicy(base, env[name]!, name) : base;
   return {
     databaseUrl: readDatabaseUrl(env),
     brokers: readKafkaBrokers(env),
@@ -113,5 +116,10 @@ export function readApiSettings(env: Env): ApiSettings {
     host: env.SLUICE_API_HOST || '0.0.0.0',
     port,
     ...(reportSource ? { reportSource } : {}),
+    ...(env.SLUICE_REQUEST_TOPIC ? { requestTopic: env.SLUICE_REQUEST_TOPIC } : {}),
+    ratePolicies: {
+      interactive: limits('SLUICE_RATE_LIMIT_INTERACTIVE', RatePolicies.interactive),
+      api: limits('SLUICE_RATE_LIMIT_API', RatePolicies.api),
+    },
   };
 }

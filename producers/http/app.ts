@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type pg from 'pg';
-import type { RateLimiter } from '../../auth/rate-limiter.ts';
+import type { RateLimiter, RatePolicySet } from '../../auth/rate-limiter.ts';
 import type { TokenStore } from '../../auth/tokens.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { IdempotencyStore } from '../../jobs/idempotency.ts';
@@ -24,6 +24,8 @@ export interface ApiDeps {
   reportSource?: string;
   /** Where enqueued requests are published; the contract's request topic by default. */
   requestTopic?: string;
+  /** The seed's limits unless configured otherwise. */
+  ratePolicies?: RatePolicySet;
   log: Logger;
 }
 

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { RatePolicies, type RatePolicy } from '../../auth/rate-limiter.ts';
+import { RatePolicies, type RatePolicy, type RatePolicySet } from '../../auth/rate-limiter.ts';
 import { rateLimitHeaders } from '../../auth/rate-limit-headers.ts';
 import type { TokenIdentity } from '../../auth/tokens.ts';
 import { SluiceError } from '../../core/errors.ts';
@@ -111,8 +111,8 @@ export function defaultRequestId(idempotencyKey: string | undefined): string {
   return `idem-${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 40)}`;
 }
 
-export function ratePolicyFor(identity: TokenIdentity): RatePolicy {
-  return identity.kind === 'api' ? RatePolicies.api : RatePolicies.interactive;
+export function ratePolicyFor(identity: TokenIdentity, policies: RatePolicySet = RatePolicies): RatePolicy {
+  return identity.kind === 'api' ? policies.api : policies.interactive;
 }
 
 /**
@@ -152,7 +152,7 @@ async function submitExport(
   let response: StoredResponse;
   let extraHeaders: Record<string, string> = {};
   try {
-    const policy = ratePolicyFor(identity);
+    const policy = ratePolicyFor(identity, deps.ratePolicies);
     const decision = await deps.rateLimiter.check(policy, identity);
     extraHeaders = rateLimitHeaders(policy, decision);
     if (!decision.allowed) {

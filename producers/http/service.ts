@@ -1,7 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { migrateAuthStore } from '../../auth/migrations.ts';
-import { RateLimiter } from '../../auth/rate-limiter.ts';
+import { RateLimiter, type RatePolicySet } from '../../auth/rate-limiter.ts';
 import { TokenStore } from '../../auth/tokens.ts';
 import type { Logger } from '../../core/logger.ts';
 import { IdempotencyStore } from '../../jobs/idempotency.ts';
@@ -28,6 +28,7 @@ export interface ApiSettings {
   reportSource?: string;
   /** Where the relay publishes requests; the contract's topic by default. */
   requestTopic?: string;
+  ratePolicies?: RatePolicySet;
 }
 
 export interface ApiService {
@@ -71,6 +72,7 @@ export async function startApiService(settings: ApiSettings, log: Logger): Promi
       presign: (bucket, key, ttl) => presignGet(s3, bucket, key, ttl),
       ...(settings.reportSource ? { reportSource: settings.reportSource } : {}),
       ...(settings.requestTopic ? { requestTopic: settings.requestTopic } : {}),
+      ...(settings.ratePolicies ? { ratePolicies: settings.ratePolicies } : {}),
       log,
     });
     try {

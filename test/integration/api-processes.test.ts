@@ -6,8 +6,15 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { migrateAuthStore } from '../../auth/migrations.ts';
 import { TokenStore } from '../../auth/tokens.ts';
 import type { WorkerService } from '../../consumers/export-worker/service.ts';
-import { startApiProcess, type ApiProcess } from '../support/api-process.ts';
+import { spawnApiProcess, type ApiProcess } from '../support/api-process.ts';
 import { startTestWorker } from '../support/worker.ts';
+
+// Bodies are read loosely: the assertions check their shape.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+const startApiProcess = (extraEnv: Record<string, string> = {}) =>
+  spawnApiProcess(inject('infra') as unknown as Record<string, string>, extraEnv);
 
 /** A TCP port nothing listens on: a broker that is down, as far as a client can tell. */
 async function closedPort(): Promise<number> {
@@ -115,13 +122,13 @@ describe('job API with the broker down', () => {
       }),
     });
     expect(res.status).toBe(202);
-    const { job_id: id } = await res.json();
+    const { job_id: id } = (await res.json()) as Json;
 
     // The request is durable (job row and outbox row) but not published while the broker is down.
     await sleep(2_000);
-    const job = await (
+    const job = (await (
       await fetch(`${down.url}/v1/jobs/${id}`, { headers: { authorization: `Bearer ${token}` } })
-    ).json();
+    ).json()) as Json;
     expect(job.status).toBe('queued');
     const outbox = await pool.query(`SELECT published_at FROM sluice_outbox WHERE job_id = $1`, [id]);
     expect(outbox.rows).toEqual([{ published_at: null }]);
@@ -133,16 +140,16 @@ describe('job API with the broker down', () => {
     const deadline = Date.now() + 40_000;
     let status = '';
     while (Date.now() < deadline) {
-      ({ status } = await (
+      ({ status } = (await (
         await fetch(`${apis[1]!.url}/v1/jobs/${id}`, { headers: { authorization: `Bearer ${token}` } })
-      ).json());
+      ).json()) as Json);
       if (status === 'succeeded' || status === 'failed') break;
       await sleep(250);
     }
     expect(status).toBe('succeeded');
-    const { url } = await (
+    const { url } = (await (
       await fetch(`${apis[1]!.url}/v1/jobs/${id}/result`, { headers: { authorization: `Bearer ${token}` } })
-    ).json();
+    ).json()) as Json;
     expect((await (await fetch(url)).text()).trim().split('\n')).toHaveLength(8);
   });
 });

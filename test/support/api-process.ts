@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { inject } from 'vitest';
 
 const bin = fileURLToPath(new URL('../../bin/sluice.mjs', import.meta.url));
 
@@ -14,18 +13,19 @@ export interface ApiProcess {
 }
 
 /**
- * A real `sluice api` process, configured the way an operator would (environment variables), on a free
- * port. Fails loudly if it does not come up within `timeoutMs`.
+ * A real `sluice api` process, configured the way an operator would (environment variables: the servers'
+ * settings plus any overrides), on a free port. Fails loudly if it does not come up within `timeoutMs`.
+ * No vitest import here: the load benchmark starts its API the same way.
  */
-export async function startApiProcess(
+export async function spawnApiProcess(
+  settings: Record<string, string>,
   extraEnv: Record<string, string> = {},
   timeoutMs = 30_000,
 ): Promise<ApiProcess> {
-  const infra = inject('infra') as unknown as Record<string, string>;
   const child: ChildProcess = spawn(process.execPath, [bin, 'api'], {
     env: {
       ...process.env,
-      ...infra,
+      ...settings,
       SLUICE_API_HOST: '127.0.0.1',
       SLUICE_API_PORT: '0',
       ...extraEnv,

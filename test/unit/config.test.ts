@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readSourceConfigs, readWorkerSettings } from '../../cli/config.ts';
+import { readApiSettings, readSourceConfigs, readWorkerSettings } from '../../cli/config.ts';
 
 describe('configuration from the environment', () => {
   it('reads named sources with their raw-SQL opt-in', () => {
@@ -30,6 +30,45 @@ describe('configuration from the environment', () => {
     ).toThrowError(expect.objectContaining({ code: 'CONFIG_INVALID' }));
     expect(() => readWorkerSettings({})).toThrowError(
       expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringMatching(/S3_BUCKET/) }),
+    );
+  });
+
+  describe('job API rate limits', () => {
+    const s3 = { S3_ACCESS_KEY_ID: 'k', S3_SECRET_ACCESS_KEY: 's', S3_BUCKET: 'b' };
+
+    it("default to the seed's limits", () => {
+      const { ratePolicies } = readApiSettings(s3);
+      expect(ratePolicies).toEqual({
+        interactive: {
+          name: 'interactive',
+          scope: 'user',
+          capacity: 30,
+          refillTokens: 30,
+          refillSeconds: 60,
+        },
+        api: { name: 'api', scope: 'workspace', capacity: 10, refillTokens: 300, refillSeconds: 3600 },
+      });
+    });
+
+    it('take <burst>,<tokens>/<seconds> per token kind, keeping name and scope', () => {
+      const { ratePolicies } = readApiSettings({ ...s3, SLUICE_RATE_LIMIT_API: ' 100 , 6000/60 ' });
+      expect(ratePolicies!.api).toEqual({
+        name: 'api',
+        scope: 'workspace',
+        capacity: 100,
+        refillTokens: 6000,
+        refillSeconds: 60,
+      });
+      expect(ratePolicies!.interactive.capacity).toBe(30);
+    });
+
+    it.each(['10', '10,300', '0,300/3600', '10,300/0', 'ten,300/3600', '10,-1/60'])(
+      'refuse %j naming the variable and the shape',
+      (value) => {
+        expect(() => readApiSettings({ ...s3, SLUICE_RATE_LIMIT_INTERACTIVE: value })).toThrow(
+          /SLUICE_RATE_LIMIT_INTERACTIVE must look like <burst>,<tokens>\/<seconds>/,
+        );
+      },
     );
   });
 });
