@@ -46,7 +46,19 @@ export interface TableQuery {
   filters?: Filter[];
   orderBy?: OrderBy[];
   limit?: number;
+  /** Set by sluice for one stream of a parallel export, never by callers: `gte <= column < lt`. */
+  keyRange?: KeyRange;
 }
+
+/** A half-open slice of an integer column; decimal digits, so int8 keys stay exact. */
+export interface KeyRange {
+  column: string;
+  gte: string;
+  lt: string;
+}
+
+/** The integer key a table export can be sliced on, and its bounds under the query's filters. */
+export type KeySpan = { column: string; min: bigint; max: bigint } | { note: string };
 
 export interface SqlQuery {
   kind: 'sql';
@@ -102,5 +114,10 @@ export interface Source {
    * cannot take it — bound values, column types the engine cannot render as the encoder does.
    */
   streamCsv?(query: Query, options: CsvStreamOptions): Promise<CsvByteStream | undefined>;
+  /**
+   * Optional, for parallel exports: the table's single-column integer primary key and its min/max under the
+   * query's filters, or a note saying why the query cannot be sliced (or that it is empty).
+   */
+  keySpan?(query: TableQuery): Promise<KeySpan>;
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import type { Column } from '../schemas/column.ts';
 import { SluiceError } from '../core/errors.ts';
-import type { CompiledQuery, Filter, TableQuery } from './source.ts';
+import type { CompiledQuery, Filter, KeyRange, TableQuery } from './source.ts';
 
 /** What differs between engines when compiling a table select. */
 export interface SqlDialect {
@@ -56,6 +56,8 @@ export function compileTableSelect(
   let sql = `SELECT ${list} FROM ${schema.quotedName}`;
 
   const where = (query.filters ?? []).map((f) => predicate(f, column(f.column, 'filter'), q, bind));
+  if (query.keyRange)
+    where.push(keyRangePredicate(query.keyRange, q(column(query.keyRange.column, 'keyRange').name)));
   if (where.length > 0) sql += ` WHERE ${where.join(' AND ')}`;
 
   const order = (query.orderBy ?? []).map(
@@ -107,4 +109,18 @@ function predicate(
       return `${name} ${op} ${bind(f.value, col)}`;
     }
   }
+}
+
+/**
+ * A parallel export's slice of an integer key. The bounds are integers sluice computed itself, written as
+ * literals rather than bound, so the slice keeps the engine's no-parameter fast path (PostgreSQL COPY);
+ * anything but digits is refused, so no text reaches the SQL.
+ */
+function keyRangePredicate(range: KeyRange, name: string): string {
+  for (const bound of [range.gte, range.lt]) {
+    if (!/^-?\d{1,20}$/.test(bound)) {
+      throw new SluiceError('USAGE', `key range bound ${JSON.stringify(bound)} is not an integer`);
+    }
+  }
+  return `${name} >= ${range.gte} AND ${name} < ${range.lt}`;
 }

@@ -14,6 +14,15 @@ export interface JobResult {
   sha256: string;
   contentType: string;
   columns: Pick<Column, 'name' | 'type'>[];
+  /** Split exports: the files; `key` (and bytes, sha256, contentType) are then the manifest's. */
+  files?: JobFile[];
+}
+
+export interface JobFile {
+  key: string;
+  rows: number;
+  bytes: number;
+  sha256: string;
 }
 
 export interface JobError {

@@ -22,6 +22,11 @@ export class CsvRowScanner {
   #inQuotes = false;
   #ends = new Int32Array(1024);
 
+  /** Inside a quoted field at the end of what was scanned (a row is open whatever the last byte). */
+  get inQuotes(): boolean {
+    return this.#inQuotes;
+  }
+
   take(chunk: Buffer, maxRows = Infinity): TakenRows {
     const len = chunk.length;
     let pos = 0;
@@ -100,6 +105,22 @@ export function createCsvRowTransform(header: string, onRows: (rows: number) => 
         return callback(null, out);
       }
       callback(null, head);
+    },
+    flush(callback) {
+      callback(null, pending ? Buffer.from(pending, 'utf8') : null);
+    },
+  });
+}
+
+/** A fixed first line (a CSV header) before whatever passes; alone, for an empty file. */
+export function createHeaderPrefix(header: string): Transform {
+  let pending = header;
+  return new Transform({
+    transform(chunk: Buffer, _enc, callback) {
+      if (!pending) return callback(null, chunk);
+      const out = Buffer.concat([Buffer.from(pending, 'utf8'), chunk]);
+      pending = '';
+      callback(null, out);
     },
     flush(callback) {
       callback(null, pending ? Buffer.from(pending, 'utf8') : null);

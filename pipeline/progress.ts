@@ -52,10 +52,18 @@ export function createProgressMeter(listener: ProgressListener | undefined, inte
     report(false);
   };
 
+  /** For split exports, whose files each have their own byte stream. */
+  const countBytes = (n: number): void => {
+    progress.bytes += n;
+  };
+
   return {
     rows,
     bytes,
     countRows,
+    countBytes,
+    /** Reports the final figures (split exports have no single byte stream whose end would). */
+    finish: () => report(true),
     snapshot: (): Progress => ({ ...progress, elapsedMs: performance.now() - started }),
   };
 }

@@ -9,6 +9,9 @@ import { createCompression, type Compression } from './compression.ts';
 import type { ProgressListener } from './progress.ts';
 import { runExport, type ExportResult } from './run-export.ts';
 import { runNativeCsvExport } from './run-native-csv-export.ts';
+import { isDecodePathRetry, runSplitExport } from './run-split-export.ts';
+import type { ManifestEntry, SplitInfo } from './split/manifest.ts';
+import { planStreams } from './split/parallel-ranges.ts';
 import { runSqlExport } from './run-sql-export.ts';
 
 export interface FormatExportPlan {
@@ -28,13 +31,29 @@ export interface FormatExportPlan {
    * compare the two paths (tests, bench).
    */
   nativeCsv?: boolean;
+  /**
+   * Split the output into `part-NNNNN.ext` files plus `manifest.json` (keys from `fileKeyFor`): at most
+   * this many rows or MiB per file, and/or `parallel` streams over key ranges.
+   */
+  split?: SplitOptions;
+  fileKeyFor?: (name: string) => string;
+}
+
+export interface SplitOptions {
+  maxRowsPerFile?: number;
+  maxFileSizeMiB?: number;
+  parallel?: number;
 }
 
 export interface FormatExportResult {
   rows: number;
   columns: Column[];
   compiled: CompiledQuery;
+  /** The file, or for a split export its manifest. */
   object: StoredObject;
+  /** Split exports: the files, in manifest order. */
+  files?: ManifestEntry[];
+  split?: SplitInfo;
 }
 
 const TEXT_FORMATS = new Set(['csv', 'ndjson', 'json', 'sql']);
@@ -63,6 +82,16 @@ export async function runFormatExport(
   }
   const compression = createCompression(compressionKind);
   const key = plan.keyFor((isSql ? SQL_EXTENSION : encoder!.extension) + (compression?.suffix ?? ''));
+
+  if (isSplit(plan.split)) {
+    if (isSql)
+      throw new SluiceError('REQUEST_INVALID', 'the sql format is one statement; it cannot be split');
+    return runSplitFormatExport(plan, encoder!, compressionKind, compression?.suffix ?? '', {
+      signal,
+      onProgress,
+      batchRows,
+    });
+  }
 
   if (isSql) {
     const out = await runSqlExport(
@@ -125,4 +154,62 @@ async function tryNativeCsv(
     throw err;
   }
   return { rows: result.rows, columns: result.columns, compiled: result.compiled, object: result.object };
+}
+
+function isSplit(split: SplitOptions | undefined): split is SplitOptions {
+  return (
+    split !== undefined &&
+    (split.maxRowsPerFile !== undefined || split.maxFileSizeMiB !== undefined || (split.parallel ?? 1) > 1)
+  );
+}
+
+async function runSplitFormatExport(
+  plan: FormatExportPlan,
+  encoder: ReturnType<typeof encoderFor>,
+  compression: Compression,
+  suffix: string,
+  options: { signal?: AbortSignal; onProgress?: ProgressListener; batchRows?: number },
+): Promise<FormatExportResult> {
+  const split = plan.split!;
+  if (!plan.fileKeyFor) throw new SluiceError('USAGE', 'a split export needs fileKeyFor');
+  const streams = await planStreams(plan.source, plan.query, split.parallel ?? 1);
+  const run = (nativeCsv: boolean) =>
+    runSplitExport(
+      {
+        source: plan.source,
+        queries: streams.queries,
+        encoder,
+        encoderOptions: plan.encoderOptions ?? {},
+        compression,
+        sink: plan.sink,
+        fileKeyFor: plan.fileKeyFor!,
+        extension: encoder.extension + suffix,
+        limits: {
+          maxRows: split.maxRowsPerFile ?? Infinity,
+          maxBytes: split.maxFileSizeMiB !== undefined ? split.maxFileSizeMiB * 1024 * 1024 : Infinity,
+        },
+        split: {
+          ...(split.maxRowsPerFile !== undefined ? { maxRowsPerFile: split.maxRowsPerFile } : {}),
+          ...(split.maxFileSizeMiB !== undefined ? { maxFileSizeMiB: split.maxFileSizeMiB } : {}),
+          parallel: streams.parallel,
+        },
+        nativeCsv,
+      },
+      options,
+    );
+  let result;
+  try {
+    result = await run(plan.nativeCsv !== false);
+  } catch (err) {
+    if (!isDecodePathRetry(err) || options.signal?.aborted) throw err;
+    result = await run(false);
+  }
+  return {
+    rows: result.rows,
+    columns: result.columns,
+    compiled: result.compiled,
+    object: result.manifest,
+    files: result.files,
+    split: result.manifestBody.split,
+  };
 }

@@ -20,6 +20,21 @@ export const ExportCompletedSchema = z.strictObject({
   columns: z.array(z.strictObject({ name: z.string(), type: z.string() })),
   startedAt: z.string(),
   finishedAt: z.string(),
+  /**
+   * Split exports only (options.maxRowsPerFile, maxFileSizeMiB, parallel): the files, in manifest order.
+   * Then `key`, `url`, `bytes`, `sha256` and `contentType` describe `manifest.json`, which lists the same
+   * files with their totals and columns; `rows` is the total.
+   */
+  files: z
+    .array(
+      z.strictObject({
+        key: z.string(),
+        rows: z.number().int().min(0),
+        bytes: z.number().int().min(0),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/),
+      }),
+    )
+    .optional(),
 });
 
 /** ExportFailed v1 on `sluice.export.failed`, keyed by workspaceId. */

@@ -48,6 +48,17 @@ export const ExportOptionsSchema = z.strictObject({
   rowGroupRows: z.number().int().min(1_000).max(10_000_000).optional(),
   /** First multipart part size; S3 allows 5 MiB to 5 GiB. */
   partSizeMiB: z.number().int().min(5).max(5_120).optional(),
+  /**
+   * Split the output into `part-00001.<ext>` … files plus a `manifest.json`: a file closes at this many
+   * rows, or at the first row boundary once it holds this many MiB (columnar formats: per row group).
+   */
+  maxRowsPerFile: z.number().int().min(1).optional(),
+  maxFileSizeMiB: z.number().int().min(1).max(5_242_880).optional(),
+  /**
+   * Export a table in up to this many concurrent streams over ranges of its integer primary key (separate
+   * files, one manifest); queries that cannot be sliced run as one stream and the manifest says why.
+   */
+  parallel: z.number().int().min(1).max(16).optional(),
 });
 
 /** Workspace ids name object keys, so they are restricted to a safe alphabet. */

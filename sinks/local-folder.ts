@@ -14,16 +14,22 @@ export interface LocalFolderSinkOptions {
 /** The embedded default's object store: a folder, with the same all-or-nothing commit as S3 multipart. */
 export function createLocalFolderSink({ root }: LocalFolderSinkOptions): Sink {
   const base = resolve(root);
+  const pathOf = (key: string): string => {
+    const target = resolve(base, key);
+    if (!target.startsWith(base + sep)) {
+      throw new SluiceError('USAGE', `object key ${JSON.stringify(key)} escapes the sink folder`, {
+        details: { key },
+      });
+    }
+    return target;
+  };
   return {
     kind: 'file',
     createWriter(key: string, options: WriteOptions): ObjectWriter {
-      const target = resolve(base, key);
-      if (!target.startsWith(base + sep)) {
-        throw new SluiceError('USAGE', `object key ${JSON.stringify(key)} escapes the sink folder`, {
-          details: { key },
-        });
-      }
-      return new LocalFileWriter(target, key, options);
+      return new LocalFileWriter(pathOf(key), key, options);
+    },
+    async remove(key: string): Promise<void> {
+      await rm(pathOf(key), { force: true });
     },
   };
 }

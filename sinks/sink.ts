@@ -28,4 +28,9 @@ export interface WriteOptions {
 export interface Sink {
   readonly kind: string;
   createWriter(key: string, options: WriteOptions): ObjectWriter;
+  /**
+   * Deletes a committed object; a key that does not exist is not an error. For split exports, whose
+   * finished files must go again when a later file or the manifest fails.
+   */
+  remove(key: string): Promise<void>;
 }

@@ -22,6 +22,9 @@ export function completedEvent(job: Job, url: PresignedUrl): ExportCompleted {
     columns: result.columns.map(({ name, type }) => ({ name, type })),
     startedAt: (job.startedAt ?? job.createdAt).toISOString(),
     finishedAt: (job.finishedAt ?? new Date()).toISOString(),
+    ...(result.files
+      ? { files: result.files.map(({ key, rows, bytes, sha256 }) => ({ key, rows, bytes, sha256 })) }
+      : {}),
   };
 }
 

@@ -7,7 +7,7 @@ import { runFormatExport } from '../../pipeline/run-format-export.ts';
 import type { ExportRequested } from '../../schemas/export-requested.ts';
 import { MiB } from '../../sinks/s3/part-size.ts';
 import { createS3Sink } from '../../sinks/s3/s3-sink.ts';
-import { objectKeyFor } from './object-key.ts';
+import { objectKeyFor, splitFileKeyFor } from './object-key.ts';
 
 export interface JobRuntime {
   sources: SourceRegistry;
@@ -51,6 +51,12 @@ export async function runJob(
       },
       sink,
       keyFor: (extension) => objectKeyFor(job.workspaceId, job.jobId, extension),
+      fileKeyFor: (name) => splitFileKeyFor(job.workspaceId, job.jobId, name),
+      split: {
+        ...(options.maxRowsPerFile !== undefined ? { maxRowsPerFile: options.maxRowsPerFile } : {}),
+        ...(options.maxFileSizeMiB !== undefined ? { maxFileSizeMiB: options.maxFileSizeMiB } : {}),
+        ...(options.parallel !== undefined ? { parallel: options.parallel } : {}),
+      },
       comment: `sluice ${job.jobId} for ${request.requestedBy} in ${job.workspaceId}, source ${request.source}`,
     },
     { signal, onProgress, batchRows: rt.batchRows },
@@ -64,5 +70,8 @@ export async function runJob(
     sha256: result.object.sha256,
     contentType: result.object.contentType,
     columns: result.columns.map(({ name, type }) => ({ name, type })),
+    ...(result.files
+      ? { files: result.files.map(({ key, rows, bytes, sha256 }) => ({ key, rows, bytes, sha256 })) }
+      : {}),
   };
 }

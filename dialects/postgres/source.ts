@@ -9,6 +9,8 @@ import type {
   RowStream,
   Source,
   StreamOptions,
+  TableQuery,
+  KeySpan,
 } from '../source.ts';
 import { compileTableSelect, type TableSchema } from '../table-select.ts';
 import { acquireLease, type Lease } from './connection-lease.ts';
@@ -21,6 +23,7 @@ import { isCopyable, postgresDialect } from './dialect.ts';
 import { describeTarget, toSluiceError } from './errors.ts';
 import { guardBatches, startQueryRun } from './query-run.ts';
 import { sessionSetup } from './session.ts';
+import { keySpanOf } from './key-span.ts';
 import { describeTable } from './table-catalog.ts';
 import { createTypeCatalog } from './type-catalog.ts';
 import type { ColumnPlan } from './types.ts';
@@ -137,10 +140,13 @@ export function createPostgresSource({
 
     async stream(
       query: Query,
-      { signal, batchRows = DEFAULT_BATCH_ROWS }: StreamOptions = {},
+      { signal, batchRows = DEFAULT_BATCH_ROWS, timeoutMs }: StreamOptions = {},
     ): Promise<RowStream> {
       if (!Number.isSafeInteger(batchRows) || batchRows < 1) {
         throw new SluiceError('USAGE', `batchRows must be a positive integer, got ${batchRows}`);
+      }
+      if (timeoutMs !== undefined && (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1)) {
+        throw new SluiceError('USAGE', `timeoutMs must be a positive integer, got ${timeoutMs}`);
       }
       signal?.throwIfAborted();
       const l = await lease();
@@ -150,6 +156,12 @@ export function createPostgresSource({
         const compiledQuery = await compileOn(l.client, query);
         compiled = compiledQuery.compiled;
         plans = await planOn(l.client, compiled, compiledQuery.table);
+        if (timeoutMs !== undefined) {
+          // This query's own limit (a report's), enforced and cancelled by the server. The connection
+          // counts as unprepared again, so its next lease restores the source's setting.
+          prepared.delete(l.client);
+          await l.client.query(`SET statement_timeout = ${timeoutMs}`);
+        }
         signal?.throwIfAborted();
       } catch (err) {
         l.release();
@@ -199,6 +211,12 @@ export function createPostgresSource({
         chunks: guardBatches(run, copyCsvChunks(run, sql, delimiter, counter)),
         rowCount: () => counter.rows,
       };
+    },
+
+    async keySpan(query: TableQuery): Promise<KeySpan> {
+      return withLease(async (client) =>
+        keySpanOf(client, await describeTable(client, query.table, types), query),
+      );
     },
 
     async close(): Promise<void> {

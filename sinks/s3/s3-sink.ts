@@ -1,4 +1,4 @@
-import type { S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { ObjectWriter, Sink, WriteOptions } from '../sink.ts';
 import { MultipartWriter } from './multipart-writer.ts';
 import { MiB } from './part-size.ts';
@@ -15,6 +15,9 @@ export function createS3Sink({ client, bucket, partSize = 8 * MiB, queueSize = 4
     kind: 's3',
     createWriter(key: string, { contentType }: WriteOptions): ObjectWriter {
       return new MultipartWriter({ client, bucket, key, contentType, partSize, queueSize });
+    },
+    async remove(key: string): Promise<void> {
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     },
   };
 }
