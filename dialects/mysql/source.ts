@@ -8,6 +8,7 @@ import { mysqlDialect } from './dialect.ts';
 import { cancelled, toSluiceError } from './errors.ts';
 import { startResultStream, type ResultStream } from './result-stream.ts';
 import { createConnector, type Lease } from './session.ts';
+import { serverFlavor, withStatementTimeout, type ServerFlavor } from './statement-timeout.ts';
 import {
   logicalColumn,
   nativeFromField,
@@ -64,6 +65,7 @@ export function createMysqlSource(options: MysqlSourceOptions): Source {
 
   const connector = createConnector({ url, poolSize, statementTimeoutMs, stallTimeoutMs });
   const running = new Set<ResultStream>();
+  let flavor: ServerFlavor | undefined;
 
   async function compileOn(lease: Lease, query: Query): Promise<Compiled> {
     if (query.kind === 'sql') return { compiled: { sql: query.sql, params: query.params ?? [] } };
@@ -107,13 +109,21 @@ export function createMysqlSource(options: MysqlSourceOptions): Source {
       });
     },
 
-    async stream(query, { signal, batchRows = DEFAULT_BATCH_ROWS }: StreamOptions = {}): Promise<RowStream> {
+    async stream(
+      query,
+      { signal, batchRows = DEFAULT_BATCH_ROWS, timeoutMs }: StreamOptions = {},
+    ): Promise<RowStream> {
       checkPositiveInteger('batchRows', batchRows, 'USAGE');
+      if (timeoutMs !== undefined) checkPositiveInteger('timeoutMs', timeoutMs, 'USAGE');
       if (signal?.aborted) throw cancelled(signal.reason);
       const lease = await connector.acquire();
       let compiled: Compiled;
       try {
         compiled = await compileOn(lease, query);
+        if (timeoutMs !== undefined) {
+          flavor ??= await serverFlavor(lease);
+          compiled = { ...compiled, compiled: withStatementTimeout(flavor, compiled.compiled, timeoutMs) };
+        }
       } catch (err) {
         lease.release();
         throw err;

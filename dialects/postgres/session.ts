@@ -12,6 +12,13 @@ export function sessionSetup(statementTimeoutMs: number | undefined): string {
     ['extra_float_digits', '3'],
     ['bytea_output', 'hex'],
   ];
-  if (statementTimeoutMs !== undefined) settings.push(['statement_timeout', String(statementTimeoutMs)]);
-  return settings.map(([name, value]) => `SET ${name} = '${value}'`).join('; ');
+  const statements = settings.map(([name, value]) => `SET ${name} = '${value}'`);
+  // Always set (or reset to the role's default): a stream with its own timeout changes it on its
+  // connection, and the next lease of that connection runs this setup again.
+  statements.push(
+    statementTimeoutMs === undefined
+      ? 'SET statement_timeout TO DEFAULT'
+      : `SET statement_timeout = '${statementTimeoutMs}'`,
+  );
+  return statements.join('; ');
 }

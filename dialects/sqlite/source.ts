@@ -68,9 +68,12 @@ export function createSqliteSource({ filename, readonly = true }: SqliteSourceOp
 
     async stream(
       query: Query,
-      { signal, batchRows = DEFAULT_BATCH_ROWS }: StreamOptions = {},
+      { signal, batchRows = DEFAULT_BATCH_ROWS, timeoutMs }: StreamOptions = {},
     ): Promise<RowStream> {
       signal?.throwIfAborted();
+      // better-sqlite3 runs each step synchronously and offers no interrupt, so a query's own limit is
+      // checked between batches: it stops a long stream, not one slow step (a big GROUP BY's first row).
+      const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
       const compiled = compile(query);
       const stmt = prepare(compiled);
       const rows = stmt.iterate(...(compiled.params as unknown[])) as IterableIterator<Row>;
@@ -82,7 +85,7 @@ export function createSqliteSource({ filename, readonly = true }: SqliteSourceOp
         return { ...col, type: sample === undefined ? 'string' : logicalTypeOfValue(sample) };
       });
       const converters = columns.map((c) => converterFor(c.type));
-      return { columns, compiled, batches: batches(first, rows, converters, batchRows, signal) };
+      return { columns, compiled, batches: batches(first, rows, converters, batchRows, signal, deadline) };
     },
 
     async close() {
@@ -106,11 +109,15 @@ async function* batches(
   converters: Converter[],
   batchRows: number,
   signal: AbortSignal | undefined,
+  deadline: number | undefined,
 ): AsyncGenerator<RowBatch> {
   try {
     let batch = first;
     while (batch.length > 0) {
       signal?.throwIfAborted();
+      if (deadline !== undefined && Date.now() > deadline) {
+        throw new SluiceError('QUERY_TIMEOUT', 'SQLite query ran past its time limit');
+      }
       yield convert(batch, converters);
       if (batch.length < batchRows) return;
       batch = readBatch(rows, batchRows);
