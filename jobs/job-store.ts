@@ -37,9 +37,6 @@ export type LeaseState = 'held' | 'lost' | 'cancelled';
 /** Workers take scheduling decisions one at a time, so per-workspace caps hold across processes. */
 const SCHEDULE_LOCK = 0x51_1c_e0_01;
 
-/** Woken on admission, so idle workers start a job without waiting for their next poll. */
-export const JOBS_CHANNEL = 'sluice_jobs_admitted';
-
 /**
  * One row per job in PostgreSQL, and the queue workers take jobs from. Kafka is the intake log: a request
  * event becomes a queued row (admitted), and workers pick queued rows fairly across workspaces — the
@@ -74,7 +71,8 @@ export class JobStore {
       }
       const current = toJob(rows[0]);
       if (TERMINAL_STATUSES.includes(current.status)) return { kind: 'finished', job: current };
-      await client.query(`SELECT pg_notify($1, '')`, [JOBS_CHANNEL]);
+      // No NOTIFY to other workers: it would serialise every admission's commit behind one lock. The
+      // admitting worker wakes its own scheduler; the others see the job at their next poll.
       return { kind: 'admitted', job: current };
     });
   }

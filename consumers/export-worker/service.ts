@@ -40,7 +40,6 @@ export async function startWorkerService(settings: WorkerSettings, log: Logger):
   try {
     const worker = await startExportWorker(settings.worker, {
       store,
-      pool,
       runtime: { sources, s3: { client: s3, bucket: settings.s3.bucket }, batchRows: settings.batchRows },
       presign: (bucket, key, ttl) => presignGet(publicS3, bucket, key, ttl),
       log,

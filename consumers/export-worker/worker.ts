@@ -2,12 +2,9 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import type { Logger } from '../../core/logger.ts';
-import type pg from 'pg';
 import type { JobStore } from '../../jobs/job-store.ts';
 import { Topics } from '../../schemas/topics.ts';
 import type { PresignedUrl } from '../../sinks/s3/presign.ts';
-import { listenForNotifications } from '../../core/pg-listener.ts';
-import { JOBS_CHANNEL } from '../../jobs/job-store.ts';
 import { admitRequest } from './admit-request.ts';
 import { JobScheduler } from './job-scheduler.ts';
 import { intakeHandler } from './intake.ts';
@@ -34,8 +31,6 @@ export interface ExportWorkerConfig {
 
 export interface ExportWorkerDeps {
   store: JobStore;
-  /** The job store's pool: one of its connections listens for admissions. */
-  pool: pg.Pool;
   runtime: JobRuntime;
   presign: (bucket: string, key: string, ttlSeconds: number) => Promise<PresignedUrl>;
   log: Logger;
@@ -111,13 +106,6 @@ export async function startExportWorker(
     },
     shutdown.signal,
   );
-  // Every worker's admissions wake every idle worker, not only the one that admitted.
-  const listener = listenForNotifications({
-    pool: deps.pool,
-    channel: JOBS_CHANNEL,
-    onNotify: () => scheduler.wake(),
-    log,
-  });
   scheduler.start();
 
   await consumer.run({
@@ -138,7 +126,6 @@ export async function startExportWorker(
     async stop() {
       shutdown.abort(new Error('worker shutting down'));
       await scheduler.drain();
-      await listener.close();
       await consumer.disconnect().catch(() => {});
       await producer.disconnect().catch(() => {});
       log.info('worker.stopped');

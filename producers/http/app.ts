@@ -24,6 +24,8 @@ export interface ApiDeps {
   reportSource?: string;
   /** Where enqueued requests are published; the contract's request topic by default. */
   requestTopic?: string;
+  /** Called after a request was enqueued: wakes this process's outbox relay. */
+  onEnqueued?: () => void;
   /** The seed's limits unless configured otherwise. */
   ratePolicies?: RatePolicySet;
   log: Logger;

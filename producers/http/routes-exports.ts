@@ -172,6 +172,7 @@ async function submitExport(
       request,
       deps.requestTopic ? { topic: deps.requestTopic } : {},
     );
+    deps.onEnqueued?.();
     response = {
       status: 202,
       body: { job_id: jobId },

@@ -73,6 +73,7 @@ export async function startApiService(settings: ApiSettings, log: Logger): Promi
       ...(settings.reportSource ? { reportSource: settings.reportSource } : {}),
       ...(settings.requestTopic ? { requestTopic: settings.requestTopic } : {}),
       ...(settings.ratePolicies ? { ratePolicies: settings.ratePolicies } : {}),
+      onEnqueued: () => relay.wake(),
       log,
     });
     try {

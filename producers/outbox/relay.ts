@@ -4,8 +4,6 @@ import type pg from 'pg';
 import { SluiceError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import { backoffDelay } from './backoff.ts';
-import { OUTBOX_CHANNEL } from './channel.ts';
-import { listenForNotifications } from '../../core/pg-listener.ts';
 import { claimPending, markFailed, markPublished, type OutboxRow } from './outbox-store.ts';
 
 export interface OutboxRelayConfig {
@@ -15,7 +13,7 @@ export interface OutboxRelayConfig {
   log: Logger;
   /** Rows claimed and sent per transaction. */
   batchSize?: number;
-  /** How often to look at the table when no notification arrives (the fallback for missed NOTIFYs). */
+  /** How often to look at the table when nobody woke the relay (rows enqueued by other processes). */
   pollIntervalMs?: number;
   /** First delay after a failed flush; doubles per consecutive failure. */
   initialBackoffMs?: number;
@@ -36,7 +34,9 @@ export interface FlushResult {
 export interface OutboxRelay {
   /** One claim → send → mark round; serialized with the background loop. */
   flushOnce(): Promise<FlushResult>;
-  /** Stops the loop and the listener after the round in flight; pending rows stay for the next relay. */
+  /** Rows were just enqueued in this process: look now rather than at the next poll. */
+  wake(): void;
+  /** Stops the loop after the round in flight; pending rows stay for the next relay. */
   stop(): Promise<void>;
 }
 
@@ -154,7 +154,7 @@ export async function startOutboxRelay(config: OutboxRelayConfig): Promise<Outbo
     wakeSleeper?.();
   }
 
-  /** Waits `ms`; a notification ends the wait early only when `wakeable` (not while backing off). */
+  /** Waits `ms`; a wake-up ends the wait early only when `wakeable` (not while backing off). */
   function sleep(ms: number, wakeable: boolean): Promise<void> {
     if (stopped) return Promise.resolve();
     if (wakeable && pendingWake) {
@@ -194,24 +194,23 @@ export async function startOutboxRelay(config: OutboxRelayConfig): Promise<Outbo
       }
       failures = 0;
       // A full batch means more rows are likely waiting; deferred rows wait for another relay's commit,
-      // which sends no notification, so look again soon rather than at the next poll.
+      // which wakes nobody here, so look again soon rather than at the next poll.
       if (result.published > 0 && result.published + result.deferred >= batchSize) continue;
       await sleep(result.deferred > 0 ? Math.min(pollIntervalMs, 50) : pollIntervalMs, true);
     }
   }
 
-  const listener = listenForNotifications({ pool, channel: OUTBOX_CHANNEL, onNotify: wake, log });
   const running = loop();
   log.info('outbox.relay_started', { batchSize, pollIntervalMs, maxBackoffMs });
 
   return {
     flushOnce,
+    wake,
     async stop() {
       stopped = true;
       wakeSleeper?.();
       await running;
       await chain;
-      await listener.close();
       log.info('outbox.relay_stopped');
     },
   };
