@@ -32,7 +32,9 @@ const { values: args } = parseArgs({
 const duration = Number(args.duration);
 const connections = Number(args.connections);
 const topic = `sluice.bench.requests.${randomUUID().slice(0, 8)}`;
-const workspaceId = `bench-${randomUUID().slice(0, 8)}`;
+const run = randomUUID().slice(0, 8);
+/** Tokens of this many workspaces take turns, as callers of a shared deployment would. */
+const WORKSPACES = 64;
 
 /** The kernel's high-water mark of a process's resident set, in MB. */
 function peakRssMb(pid: number): number {
@@ -74,12 +76,23 @@ try {
   await migrateAuthStore(pool);
   await admin.connect();
   await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 6 }] });
-  const { token } = await new TokenStore(pool).create({ workspaceId, userId: 'bench', kind: 'api' });
+  const tokenStore = new TokenStore(pool);
+  const tokens: string[] = [];
+  for (let i = 0; i < WORKSPACES; i++) {
+    tokens.push(
+      (await tokenStore.create({ workspaceId: `bench-${run}-${i}`, userId: 'bench', kind: 'api' })).token,
+    );
+  }
   api = await spawnApiProcess(settings, {
     SLUICE_REQUEST_TOPIC: topic,
     SLUICE_RATE_LIMIT_API: '100000000,100000000/1',
   });
-  const auth = { authorization: `Bearer ${token}` };
+  const auth = { authorization: `Bearer ${tokens[0]}` };
+  let turn = 0;
+  const nextCaller = (request: autocannon.Request) => ({
+    ...request,
+    headers: { ...request.headers, authorization: `Bearer ${tokens[turn++ % tokens.length]}` },
+  });
   const body = JSON.stringify({
     source: 'bench',
     query: { kind: 'table', table: 'public.events', columns: ['id', 'ts', 'amount'] },
@@ -97,7 +110,14 @@ try {
   const results = [
     await load('GET /healthz (baseline)', { url: `${api.url}/healthz` }),
     await load('GET /v1/jobs/{id}', { url: `${api.url}/v1/jobs/${jobId}`, headers: auth }),
-    await load('POST /v1/exports', {
+    await load(`POST /v1/exports (${WORKSPACES} workspaces)`, {
+      url: `${api.url}/v1/exports`,
+      requests: [
+        { method: 'POST', headers: { 'content-type': 'application/json' }, body, setupRequest: nextCaller },
+      ],
+    }),
+    // Every request updates the same rate-limit bucket row: the worst case for one workspace.
+    await load('POST /v1/exports (one workspace)', {
       url: `${api.url}/v1/exports`,
       method: 'POST',
       headers: { ...auth, 'content-type': 'application/json' },
@@ -107,8 +127,8 @@ try {
   const rss = peakRssMb(api.pid);
   const { rows } = await pool.query(
     `SELECT count(*)::int AS jobs, count(*) FILTER (WHERE o.published_at IS NOT NULL)::int AS published
-       FROM sluice_jobs j LEFT JOIN sluice_outbox o USING (job_id) WHERE j.workspace_id = $1`,
-    [workspaceId],
+       FROM sluice_jobs j LEFT JOIN sluice_outbox o USING (job_id) WHERE j.workspace_id LIKE $1`,
+    [`bench-${run}-%`],
   );
 
   console.log(
@@ -130,11 +150,13 @@ try {
   );
 } finally {
   await api?.stop();
+  const mine = [`bench-${run}-%`];
   await pool.query(
-    `DELETE FROM sluice_outbox WHERE job_id IN (SELECT job_id FROM sluice_jobs WHERE workspace_id = $1)`,
-    [workspaceId],
+    `DELETE FROM sluice_outbox WHERE job_id IN (SELECT job_id FROM sluice_jobs WHERE workspace_id LIKE $1)`,
+    mine,
   );
-  await pool.query(`DELETE FROM sluice_jobs WHERE workspace_id = $1`, [workspaceId]);
+  await pool.query(`DELETE FROM sluice_jobs WHERE workspace_id LIKE $1`, mine);
+  await pool.query(`DELETE FROM sluice_tokens WHERE workspace_id LIKE $1`, mine);
   await admin.deleteTopics({ topics: [topic] }).catch(() => {});
   await admin.disconnect();
   await pool.end();
