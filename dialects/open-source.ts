@@ -1,6 +1,7 @@
 import { SluiceError } from '../core/errors.ts';
 import { createMysqlSource } from './mysql/source.ts';
 import { createPostgresSource } from './postgres/source.ts';
+import { createDuckdbSource } from './duckdb/source.ts';
 import type { Source } from './source.ts';
 import { createSqliteSource } from './sqlite/source.ts';
 
@@ -10,7 +11,7 @@ export interface OpenSourceOptions {
 
 /**
  * A source from its connection URL: `postgres://…` (or `postgresql://`), `mysql://…` (or `mariadb://`),
- * `sqlite:<path>` (or `sqlite::memory:`) for the embedded default.
+ * `sqlite:<path>` (or `sqlite::memory:`) for the embedded default, `duckdb:<path>` (or `duckdb::memory:`).
  */
 export function openSource(url: string, options: OpenSourceOptions = {}): Source {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
@@ -23,10 +24,12 @@ export function openSource(url: string, options: OpenSourceOptions = {}): Source
       return createMysqlSource({ url: url.replace(/^mariadb:/i, 'mysql:'), ...options });
     case 'sqlite':
       return createSqliteSource({ filename: url.slice('sqlite:'.length).replace(/^\/\//, '') });
+    case 'duckdb':
+      return createDuckdbSource({ path: url.slice('duckdb:'.length).replace(/^\/\//, ''), ...options });
     default:
       throw new SluiceError(
         'SOURCE_UNSUPPORTED',
-        `no source for ${JSON.stringify(redact(url))}; supported: postgres://, mysql://, mariadb://, sqlite:<path>`,
+        `no source for ${JSON.stringify(redact(url))}; supported: postgres://, mysql://, mariadb://, sqlite:<path>, duckdb:<path>`,
         { details: { scheme } },
       );
   }
