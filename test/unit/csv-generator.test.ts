@@ -98,6 +98,16 @@ describe('the CSV generator body', () => {
     });
   }
 
+  it('a metricId is only a label: SQL in it binds columns like any other text and never reaches a plan', () => {
+    const body = seedBody();
+    const hostile = "entries'); DROP TABLE footfall_hourly; --";
+    body.metricRequests[0]!.metricId = hostile;
+    body.csvFormat.columns[1]!.metricId = hostile;
+    const layout = bindColumns(body);
+    expect(layout.queries[0]!.request.metricId).toBe(hostile);
+    expect(layout.queries[0]!.measures).toEqual(['entries']);
+  });
+
   it('columns on the same request and slice share one query; another slice is another query', () => {
     const body = seedBody();
     body.csvFormat.columns.push(
