@@ -1,6 +1,7 @@
 import { SluiceError } from '../core/errors.ts';
 import type { Row } from '../dialects/source.ts';
 import type { CsvLayout } from './bind-columns.ts';
+import { compareKeys } from './merge-sorted.ts';
 
 /** A combined row: the key (period, rowFilters values) and one cell per metric column. */
 export interface CombinedRow {
@@ -70,14 +71,6 @@ export class CsvCombiner {
       return 0;
     });
   }
-}
-
-function compareKeys(a: string[], b: string[]): number {
-  for (let i = 0; i < a.length; i++) {
-    const c = Buffer.compare(Buffer.from(a[i]!), Buffer.from(b[i]!));
-    if (c !== 0) return c;
-  }
-  return 0;
 }
 
 /** Numbers by value, text byte-wise, empty cells last. */

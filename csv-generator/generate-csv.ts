@@ -8,7 +8,8 @@ import type { MetricPlan } from '../metrics/plan.ts';
 import { CsvGeneratorBodySchema } from '../schemas/csv-generator.ts';
 import { parseContract } from '../schemas/parse-contract.ts';
 import { bindColumns } from './bind-columns.ts';
-import { CsvCombiner, formatScaled } from './combine.ts';
+import { CsvCombiner, formatScaled, type CombinedRow } from './combine.ts';
+import { isKeyOrder, mergeSorted } from './merge-sorted.ts';
 
 export interface CsvGeneratorOptions extends PlanningContext {
   /** Whose rows: the recipient's row security applies to every metric query. */
@@ -17,8 +18,13 @@ export interface CsvGeneratorOptions extends PlanningContext {
   runPlan: (plan: MetricPlan) => Promise<RowStream>;
   /** Where the CSV bytes go: a file, an S3 multipart writer. Not ended here; the caller ends it. */
   out: Writable;
-  /** Cap on combined rows held in memory (default 1,000,000). */
+  /** Cap on combined rows held in memory when the CSV cannot be merged as it streams (default 1,000,000). */
   maxRows?: number;
+  /**
+   * Queries that may stream at once for the bounded-memory merge (default 2); keep it within the source's
+   * connection pool, as each open stream holds a connection until it is read to its end.
+   */
+  maxOpenStreams?: number;
 }
 
 export interface CsvGeneratorResult {
@@ -29,12 +35,15 @@ export interface CsvGeneratorResult {
 }
 
 const DEFAULT_MAX_ROWS = 1_000_000;
+const DEFAULT_MAX_OPEN_STREAMS = 2;
 const FLUSH_BYTES = 64 * 1024;
 
 /**
  * The CSV generator (seed 004): validates the body, plans every column's metric query for the
  * recipient, runs them, joins the results on (period, rowFilters…), sorts by `sortBy` and writes RFC 4180
- * CSV to `out`, respecting its backpressure. Bad input fails before any query runs.
+ * CSV to `out`, respecting its backpressure. Bad input fails before any query runs. When `sortBy` follows
+ * the key order (the seed's `[0]`, the period) the join is a streaming merge in bounded memory; otherwise
+ * the joined aggregates are sorted in memory.
  */
 export async function generateCsv(body: unknown, options: CsvGeneratorOptions): Promise<CsvGeneratorResult> {
   const parsed = parseContract(CsvGeneratorBodySchema, body);
@@ -50,10 +59,27 @@ export async function generateCsv(body: unknown, options: CsvGeneratorOptions): 
       }),
     );
   }
-  const combiner = new CsvCombiner(layout, options.maxRows ?? DEFAULT_MAX_ROWS);
-  for (const [i, plan] of plans.entries()) {
-    const stream = await options.runPlan(plan);
-    for await (const batch of stream.batches) combiner.add(i, batch);
+  const maxOpenStreams = options.maxOpenStreams ?? DEFAULT_MAX_OPEN_STREAMS;
+  let combined: AsyncIterable<CombinedRow> | Iterable<CombinedRow>;
+  if (isKeyOrder(layout) && plans.length <= maxOpenStreams) {
+    // Bounded memory: one batch per query, merged as the rows stream.
+    const streams: RowStream[] = [];
+    try {
+      for (const plan of plans) streams.push(await options.runPlan(plan));
+    } catch (err) {
+      await Promise.allSettled(streams.map((s) => s.batches[Symbol.asyncIterator]().return?.()));
+      throw err;
+    }
+    combined = mergeSorted(layout, streams);
+  } else {
+    // sortBy names a metric column (or more queries than may stream at once): the joined aggregates are
+    // held in memory, capped at maxRows.
+    const combiner = new CsvCombiner(layout, options.maxRows ?? DEFAULT_MAX_ROWS);
+    for (const [i, plan] of plans.entries()) {
+      const stream = await options.runPlan(plan);
+      for await (const batch of stream.batches) combiner.add(i, batch);
+    }
+    combined = combiner.sorted();
   }
 
   const headings = layout.columns.map((c) => c.heading);
@@ -66,7 +92,7 @@ export async function generateCsv(body: unknown, options: CsvGeneratorOptions): 
   );
   let chunk = encode(headings);
   let rows = 0;
-  for (const row of combiner.sorted()) {
+  for await (const row of combined) {
     const fields = layout.columns.map((c, i) => {
       if (c.kind === 'key') return row.key[layout.keyFields.indexOf(c.field)]!;
       const v = row.cells[i];

@@ -23,7 +23,7 @@ afterAll(async () => {
   await engines?.close();
 });
 
-async function run(body: unknown, recipient = 'ceo@demo.example') {
+async function run(body: unknown, recipient = 'ceo@demo.example', maxOpenStreams?: number) {
   const { source, catalog } = engines.engines[0]!;
   const out = new PassThrough();
   const chunks: Buffer[] = [];
@@ -34,6 +34,7 @@ async function run(body: unknown, recipient = 'ceo@demo.example') {
     audience: { workspaceId: 'demo', recipient },
     runPlan: (plan) => streamMetricPlan(source, plan),
     out,
+    ...(maxOpenStreams === undefined ? {} : { maxOpenStreams }),
   });
   out.end();
   return { result, csv: Buffer.concat(chunks).toString('utf8') };
@@ -118,6 +119,30 @@ describe('the CSV generator against the demo data in real PostgreSQL', () => {
       [store, weekStart],
     );
     expect(rows[0]!.slice(2)).toEqual([check[0]!.entries, check[0]!.new, check[0]!.sales ?? '']);
+  });
+
+  it('merges key-ordered results as they stream, with the same bytes as the in-memory join', async () => {
+    const { body } = parseCsvGeneratorAction(structuredClone(SEED_CSV_ACTION));
+    const b = body as { csvFormat: { columns: object[]; sortBy: number[] }; metricRequests: object[] };
+    b.csvFormat.columns = [
+      { heading: 'Day' },
+      { heading: 'Store', field: 'entity' },
+      { heading: 'Entries', metricId: 'entries-by-day', fetchValue: 'entries' },
+      { heading: 'Returning', metricId: 'entries-by-day', filter: { segments: 'returning' } },
+    ];
+    b.csvFormat.sortBy = [0, 1];
+    b.metricRequests = [
+      {
+        ...(b.metricRequests[0] as object),
+        measures: ['entries'],
+        entities: ['64a1b2c3d4e5f6a7b8c9d0e1', '64a1b2c3d4e5f6a7b8c9d0e3'],
+        timeZone: 'America/New_York',
+      },
+    ];
+    const merged = await run(b);
+    const inMemory = await run(b, 'ceo@demo.example', 0);
+    expect(merged.result.rows).toBe(60); // 30 New York days with readings (stores open 07–21 UTC), two stores
+    expect(merged.csv).toBe(inMemory.csv);
   });
 
   it('applies the recipient’s row security: no policy, no rows', async () => {

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseCsvGeneratorAction, formatActionResponse } from '../../csv-generator/action-envelope.ts';
 import { bindColumns } from '../../csv-generator/bind-columns.ts';
 import { CsvCombiner, formatScaled } from '../../csv-generator/combine.ts';
+import { isKeyOrder, mergeSorted } from '../../csv-generator/merge-sorted.ts';
+import type { Row, RowStream } from '../../dialects/source.ts';
 import { CsvGeneratorBodySchema, type CsvGeneratorBody } from '../../schemas/csv-generator.ts';
 import { parseContract } from '../../schemas/parse-contract.ts';
 import { SEED_CSV_ACTION } from '../support/seed-csv-request.ts';
@@ -170,5 +172,108 @@ describe('combining results', () => {
     expect(
       formatActionResponse('req-csv-001', [{ bucket: 'b', key: 'k.csv', signedUrl: 'https://x/k.csv?sig' }]),
     ).toBe('req-csv-001|0|0|{"body":[{"bucket":"b","key":"k.csv","signedUrl":"https://x/k.csv?sig"}]}');
+  });
+});
+
+describe('the streaming merge', () => {
+  const stream = (batches: Row[][], closed: { n: number }): RowStream => ({
+    columns: [],
+    compiled: { sql: '', params: [] },
+    batches: (async function* () {
+      try {
+        yield* batches;
+      } finally {
+        closed.n++;
+      }
+    })(),
+  });
+  const twoQueries = () => {
+    const body = seedBody();
+    body.csvFormat.columns.push({ heading: 'New', metricId: 'entries-by-day', filter: { segments: 'new' } });
+    body.metricRequests[0]!.measures = ['entries'];
+    return bindColumns(body);
+  };
+
+  it('applies when sortBy follows the key order, not when it names a metric column', () => {
+    const layout = twoQueries();
+    expect(isKeyOrder(layout)).toBe(true);
+    expect(isKeyOrder({ ...layout, sortBy: [1] })).toBe(false);
+    expect(isKeyOrder({ ...layout, sortBy: [] })).toBe(true);
+  });
+
+  it('joins key-ordered streams across batch boundaries', async () => {
+    const closed = { n: 0 };
+    const rows = [];
+    for await (const r of mergeSorted(twoQueries(), [
+      stream(
+        [
+          [['d1', 'e1', 1n]],
+          [
+            ['d1', 'e2', 2n],
+            ['d3', 'e1', 3n],
+          ],
+        ],
+        closed,
+      ),
+      stream(
+        [
+          [
+            ['d1', 'e2', 20n],
+            ['d2', 'e1', 30n],
+          ],
+        ],
+        closed,
+      ),
+    ])) {
+      rows.push([...r.key, ...r.cells.slice(1)]);
+    }
+    expect(rows).toEqual([
+      ['d1', 'e1', 1n, null],
+      ['d1', 'e2', 2n, 20n],
+      ['d2', 'e1', null, 30n],
+      ['d3', 'e1', 3n, null],
+    ]);
+    expect(closed.n).toBe(2);
+  });
+
+  it('fails on a stream whose keys go backwards (a non-binary collation), closing every stream', async () => {
+    const closed = { n: 0 };
+    // Case-insensitive order (a, B, c) is not byte order (B < a): the merge refuses it.
+    const caseInsensitive = async () => {
+      for await (const _ of mergeSorted(twoQueries(), [
+        stream(
+          [
+            [
+              ['d1', 'a', 1n],
+              ['d1', 'B', 2n],
+              ['d1', 'c', 3n],
+            ],
+          ],
+          closed,
+        ),
+        stream([[['d1', 'a', 1n]]], closed),
+      ]))
+        void _;
+    };
+    await expect(caseInsensitive()).rejects.toMatchObject({ code: 'QUERY_FAILED' });
+    expect(closed.n).toBe(2);
+    closed.n = 0;
+    const backwards = async () => {
+      for await (const _ of mergeSorted(twoQueries(), [
+        stream(
+          [
+            [
+              ['d2', 'e1', 1n],
+              ['d1', 'e1', 2n],
+            ],
+          ],
+          closed,
+        ),
+        stream([[['d1', 'e1', 1n]]], closed),
+      ]))
+        void _;
+    };
+    await expect(backwards()).rejects.toMatchObject({ code: 'QUERY_FAILED' });
+    expect(closed.n).toBe(2);
   });
 });
