@@ -89,6 +89,7 @@ export function readWorkerSettings(env: Env): WorkerSettings {
     s3: readS3Settings(env),
     ...(env.S3_PUBLIC_ENDPOINT ? { s3PublicEndpoint: env.S3_PUBLIC_ENDPOINT } : {}),
     sources: readSourceConfigs(env),
+    ...(env.SLUICE_CATALOG ? { catalogPath: env.SLUICE_CATALOG } : {}),
   };
 }
 

@@ -79,11 +79,3 @@ function compareCells(a: string | bigint | null, b: string | bigint | null): num
   if (typeof a === 'bigint' && typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0;
   return Buffer.compare(Buffer.from(String(a)), Buffer.from(String(b)));
 }
-
-/** An integer in units of 10^-scale as exact decimal text: 12345n, 2 → "123.45". */
-export function formatScaled(value: bigint, scale: number): string {
-  if (scale === 0) return value.toString();
-  const negative = value < 0n;
-  const digits = (negative ? -value : value).toString().padStart(scale + 1, '0');
-  return `${negative ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
-}

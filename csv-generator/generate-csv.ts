@@ -8,7 +8,8 @@ import type { MetricPlan } from '../metrics/plan.ts';
 import { CsvGeneratorBodySchema } from '../schemas/csv-generator.ts';
 import { parseContract } from '../schemas/parse-contract.ts';
 import { bindColumns } from './bind-columns.ts';
-import { CsvCombiner, formatScaled, type CombinedRow } from './combine.ts';
+import { formatScaled } from '../metrics/scaled.ts';
+import { CsvCombiner, type CombinedRow } from './combine.ts';
 import { isKeyOrder, mergeSorted } from './merge-sorted.ts';
 
 export interface CsvGeneratorOptions extends PlanningContext {

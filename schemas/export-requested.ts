@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { CsvGeneratorBodySchema } from './csv-generator.ts';
+import { MetricRequestSchema } from './metric-request.ts';
+import { ReportExportBodySchema } from './report-export.ts';
 
 /**
  * ExportRequested v1: what any team produces to `sluice.export.requests` (JSON value, key = workspaceId).
@@ -35,7 +38,33 @@ export const SqlQuerySchema = z.strictObject({
     .optional(),
 });
 
-export const QuerySchema = z.discriminatedUnion('kind', [TableQuerySchema, SqlQuerySchema]);
+/** The standard metric request (seed 004), resolved against the catalog and the recipient's row security. */
+export const MetricQuerySchema = z.strictObject({
+  kind: z.literal('metric'),
+  request: MetricRequestSchema,
+});
+
+/** A report of the catalog (seed 000): `pages` pick pages (all when absent), `filters` apply to every visual. */
+export const ReportQuerySchema = z.strictObject({
+  kind: z.literal('report'),
+  reportId: z.string().min(1).max(256),
+  pages: ReportExportBodySchema.shape.pages,
+  filters: ReportExportBodySchema.shape.filters,
+});
+
+/** The CSV generator (seed 004): several metric requests combined into one CSV; format must be csv. */
+export const CsvGeneratorQuerySchema = z.strictObject({
+  kind: z.literal('csv-generator'),
+  body: CsvGeneratorBodySchema,
+});
+
+export const QuerySchema = z.discriminatedUnion('kind', [
+  TableQuerySchema,
+  SqlQuerySchema,
+  MetricQuerySchema,
+  ReportQuerySchema,
+  CsvGeneratorQuerySchema,
+]);
 
 export const ExportOptionsSchema = z.strictObject({
   /** Text formats only (csv, ndjson, json, sql). */

@@ -2,17 +2,24 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { SluiceError } from '../../core/errors.ts';
 import type { SourceRegistry } from '../../dialects/source-registry.ts';
 import type { Job, JobResult } from '../../jobs/job.ts';
+import type { Audience, PlanningContext } from '../../metrics/plan-for-recipient.ts';
+import { planForRecipient } from '../../metrics/plan-for-recipient.ts';
+import { planAsSource } from '../../metrics/plan-source.ts';
+import { compileForSource } from '../../metrics/run-plan.ts';
 import type { ProgressListener } from '../../pipeline/progress.ts';
-import { runFormatExport } from '../../pipeline/run-format-export.ts';
 import type { ExportRequested } from '../../schemas/export-requested.ts';
 import { MiB } from '../../sinks/s3/part-size.ts';
 import { createS3Sink } from '../../sinks/s3/s3-sink.ts';
-import { objectKeyFor, splitFileKeyFor } from './object-key.ts';
+import { exportQuery, type JobIo } from './export-query.ts';
+import { runCsvGeneratorJob } from './run-csv-generator-job.ts';
+import { runReportJob } from './run-report-job.ts';
 
 export interface JobRuntime {
   sources: SourceRegistry;
   s3: { client: S3Client; bucket: string; queueSize?: number };
   batchRows?: number;
+  /** The catalog and the row-security policies that metric, report and CSV-generator requests resolve against. */
+  planning: PlanningContext;
 }
 
 /** Everything between a claimed job and its stored object. Throws SluiceError with the reason on failure. */
@@ -23,55 +30,41 @@ export async function runJob(
   signal: AbortSignal,
   onProgress: ProgressListener,
 ): Promise<JobResult> {
-  const options = request.options ?? {};
   const { config, source } = rt.sources.get(request.source); // SOURCE_UNKNOWN
-  if (request.query.kind === 'sql' && !config.allowRawSql) {
-    throw new SluiceError(
-      'RAW_SQL_NOT_ALLOWED',
-      `source ${JSON.stringify(request.source)} does not accept raw SQL; ask for a table, or have its owner set ` +
-        `SLUICE_SOURCE_${request.source.toUpperCase()}_RAW_SQL=true`,
-    );
-  }
   const sink = createS3Sink({
     client: rt.s3.client,
     bucket: rt.s3.bucket,
-    partSize: (options.partSizeMiB ?? 8) * MiB,
+    partSize: (request.options?.partSizeMiB ?? 8) * MiB,
     queueSize: rt.s3.queueSize ?? 4,
   });
-  const result = await runFormatExport(
-    {
-      source,
-      query: request.query,
-      format: request.format,
-      compression: options.compression,
-      encoderOptions: {
-        ...(options.header !== undefined ? { header: options.header } : {}),
-        ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}),
-        ...(options.rowGroupRows !== undefined ? { rowGroupRows: options.rowGroupRows } : {}),
-      },
-      sink,
-      keyFor: (extension) => objectKeyFor(job.workspaceId, job.jobId, extension),
-      fileKeyFor: (name) => splitFileKeyFor(job.workspaceId, job.jobId, name),
-      split: {
-        ...(options.maxRowsPerFile !== undefined ? { maxRowsPerFile: options.maxRowsPerFile } : {}),
-        ...(options.maxFileSizeMiB !== undefined ? { maxFileSizeMiB: options.maxFileSizeMiB } : {}),
-        ...(options.parallel !== undefined ? { parallel: options.parallel } : {}),
-      },
-      comment: `sluice ${job.jobId} for ${request.requestedBy} in ${job.workspaceId}, source ${request.source}`,
-    },
-    { signal, onProgress, batchRows: rt.batchRows },
-  );
-  return {
-    format: request.format,
-    bucket: rt.s3.bucket,
-    key: result.object.key,
-    rows: result.rows,
-    bytes: result.object.bytes,
-    sha256: result.object.sha256,
-    contentType: result.object.contentType,
-    columns: result.columns.map(({ name, type }) => ({ name, type })),
-    ...(result.files
-      ? { files: result.files.map(({ key, rows, bytes, sha256 }) => ({ key, rows, bytes, sha256 })) }
-      : {}),
-  };
+  const io: JobIo = { rt, job, request, sink, signal, onProgress };
+  const { query } = request;
+  switch (query.kind) {
+    case 'sql':
+      if (!config.allowRawSql) {
+        throw new SluiceError(
+          'RAW_SQL_NOT_ALLOWED',
+          `source ${JSON.stringify(request.source)} does not accept raw SQL; ask for a table, or have its owner set ` +
+            `SLUICE_SOURCE_${request.source.toUpperCase()}_RAW_SQL=true`,
+        );
+      }
+      return exportQuery(io, source, query);
+    case 'table':
+      return exportQuery(io, source, query);
+    case 'metric': {
+      // Row-level security is the recipient's: whoever receives the file sees what they would see live.
+      const plan = await planForRecipient(rt.planning, audienceOf(request), query.request);
+      const planned = planAsSource(source, plan);
+      return exportQuery(io, planned, { kind: 'sql', ...compileForSource(plan, source) });
+    }
+    case 'report':
+      return runReportJob(io, source, audienceOf(request), query);
+    case 'csv-generator':
+      return runCsvGeneratorJob(io, source, audienceOf(request), query.body);
+  }
+}
+
+/** Whose rows: the named recipient (a delegated or scheduled export), else whoever asked. */
+export function audienceOf(request: ExportRequested): Audience {
+  return { workspaceId: request.workspaceId, recipient: request.recipient ?? request.requestedBy };
 }

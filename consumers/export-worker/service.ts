@@ -1,7 +1,10 @@
 import pg from 'pg';
 import type { Logger } from '../../core/logger.ts';
 import { SourceRegistry, type SourceConfig } from '../../dialects/source-registry.ts';
+import { loadCatalogFile, loadDemoCatalog, type Catalog } from '../../catalog/catalog.ts';
 import { migrateJobStore } from '../../jobs/migrations.ts';
+import { migrateRowPolicies } from '../../security/migrations.ts';
+import { createPgPolicyStore } from '../../security/pg-policy-store.ts';
 import { JobStore } from '../../jobs/job-store.ts';
 import { createS3Client, type S3Settings } from '../../sinks/s3/client.ts';
 import { presignGet } from '../../sinks/s3/presign.ts';
@@ -16,6 +19,10 @@ export interface WorkerSettings {
   s3PublicEndpoint?: string;
   sources: SourceConfig[];
   batchRows?: number;
+  /** The metrics and reports catalog (JSON); the demo catalog when unset. */
+  catalogPath?: string;
+  /** A catalog already loaded (tests, embedding); wins over catalogPath. */
+  catalog?: Catalog;
 }
 
 export interface WorkerService {
@@ -26,11 +33,15 @@ export interface WorkerService {
 
 /** The export worker with everything it owns: job store pool, S3 clients, source pools, Kafka clients. */
 export async function startWorkerService(settings: WorkerSettings, log: Logger): Promise<WorkerService> {
+  // Read first: a broken catalog fails the start (CONFIG_INVALID), not every metric export later.
+  const catalog =
+    settings.catalog ?? (settings.catalogPath ? loadCatalogFile(settings.catalogPath) : loadDemoCatalog());
   const pool = new pg.Pool({
     connectionString: settings.databaseUrl,
     max: Math.max(4, settings.worker.concurrency * 2),
   });
   await migrateJobStore(pool);
+  await migrateRowPolicies(pool);
   const store = new JobStore(pool);
   const s3 = createS3Client(settings.s3);
   const publicS3 = settings.s3PublicEndpoint
@@ -40,7 +51,12 @@ export async function startWorkerService(settings: WorkerSettings, log: Logger):
   try {
     const worker = await startExportWorker(settings.worker, {
       store,
-      runtime: { sources, s3: { client: s3, bucket: settings.s3.bucket }, batchRows: settings.batchRows },
+      runtime: {
+        sources,
+        s3: { client: s3, bucket: settings.s3.bucket },
+        batchRows: settings.batchRows,
+        planning: { catalog, policies: createPgPolicyStore(pool) },
+      },
       presign: (bucket, key, ttl) => presignGet(publicS3, bucket, key, ttl),
       log,
     });

@@ -1,4 +1,5 @@
 import { inject } from 'vitest';
+import type { Catalog } from '../../catalog/catalog.ts';
 import { silentLogger, createLogger } from '../../core/logger.ts';
 import { startWorkerService, type WorkerService } from '../../consumers/export-worker/service.ts';
 import type { SourceConfig } from '../../dialects/source-registry.ts';
@@ -9,7 +10,7 @@ export const TEST_WORKER_GROUP = 'sluice-test-workers';
 /** The real worker, in this process, against the real broker, job store and S3Proxy. */
 export async function startTestWorker(
   sources: SourceConfig[],
-  overrides: { leaseMs?: number; concurrency?: number; workspaceMaxRunning?: number } = {},
+  overrides: { leaseMs?: number; concurrency?: number; workspaceMaxRunning?: number; catalog?: Catalog } = {},
 ): Promise<WorkerService> {
   const infra = inject('infra');
   return startWorkerService(
@@ -28,6 +29,7 @@ export async function startTestWorker(
       databaseUrl: infra.DATABASE_URL,
       s3: s3Settings(),
       sources,
+      ...(overrides.catalog ? { catalog: overrides.catalog } : {}),
     },
     process.env.SLUICE_TEST_LOG ? createLogger({ level: 'debug' }) : silentLogger,
   );

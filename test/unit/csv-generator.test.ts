@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseCsvGeneratorAction, formatActionResponse } from '../../csv-generator/action-envelope.ts';
 import { bindColumns } from '../../csv-generator/bind-columns.ts';
-import { CsvCombiner, formatScaled } from '../../csv-generator/combine.ts';
+import { CsvCombiner } from '../../csv-generator/combine.ts';
+import { formatScaled } from '../../metrics/scaled.ts';
 import { isKeyOrder, mergeSorted } from '../../csv-generator/merge-sorted.ts';
 import type { Row, RowStream } from '../../dialects/source.ts';
 import { CsvGeneratorBodySchema, type CsvGeneratorBody } from '../../schemas/csv-generator.ts';
