@@ -118,6 +118,10 @@ export function readApiSettings(env: Env): ApiSettings {
     port,
     ...(reportSource ? { reportSource } : {}),
     ...(env.SLUICE_REQUEST_TOPIC ? { requestTopic: env.SLUICE_REQUEST_TOPIC } : {}),
+    ...(env.SLUICE_CATALOG ? { catalogPath: env.SLUICE_CATALOG } : {}),
+    ...(env.SLUICE_API_SYNC_WAIT_MS
+      ? { syncWaitMs: positiveInt('SLUICE_API_SYNC_WAIT_MS', env.SLUICE_API_SYNC_WAIT_MS) }
+      : {}),
     ratePolicies: {
       interactive: limits('SLUICE_RATE_LIMIT_INTERACTIVE', RatePolicies.interactive),
       api: limits('SLUICE_RATE_LIMIT_API', RatePolicies.api),

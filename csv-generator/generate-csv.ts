@@ -7,7 +7,7 @@ import { planForRecipient } from '../metrics/plan-for-recipient.ts';
 import type { MetricPlan } from '../metrics/plan.ts';
 import { CsvGeneratorBodySchema } from '../schemas/csv-generator.ts';
 import { parseContract } from '../schemas/parse-contract.ts';
-import { bindColumns } from './bind-columns.ts';
+import { bindColumns, type CsvLayout } from './bind-columns.ts';
 import { formatScaled } from '../metrics/scaled.ts';
 import { CsvCombiner, type CombinedRow } from './combine.ts';
 import { isKeyOrder, mergeSorted } from './merge-sorted.ts';
@@ -40,19 +40,21 @@ const DEFAULT_MAX_OPEN_STREAMS = 2;
 const FLUSH_BYTES = 64 * 1024;
 
 /**
- * The CSV generator (seed 004): validates the body, plans every column's metric query for the
- * recipient, runs them, joins the results on (period, rowFilters…), sorts by `sortBy` and writes RFC 4180
- * CSV to `out`, respecting its backpressure. Bad input fails before any query runs. When `sortBy` follows
- * the key order (the seed's `[0]`, the period) the join is a streaming merge in bounded memory; otherwise
- * the joined aggregates are sorted in memory.
+ * Everything short of running: the body validated, columns bound to metric requests, and each query planned
+ * for the recipient. Bad input (an unknown metricId, measure, dimension, a sortBy index out of range) fails
+ * here with REQUEST_INVALID naming the field — which is how the job API answers 400 before accepting a job.
  */
-export async function generateCsv(body: unknown, options: CsvGeneratorOptions): Promise<CsvGeneratorResult> {
+export async function planCsvGenerator(
+  body: unknown,
+  context: PlanningContext,
+  audience: Audience,
+): Promise<{ layout: CsvLayout; plans: MetricPlan[] }> {
   const parsed = parseContract(CsvGeneratorBodySchema, body);
   const layout = bindColumns(parsed);
   const plans: MetricPlan[] = [];
   for (const q of layout.queries) {
     plans.push(
-      await planForRecipient(options, options.audience, q.request, {
+      await planForRecipient(context, audience, q.request, {
         measures: q.measures,
         groupBy: parsed.csvFormat.rowFilters,
         filters: q.filter,
@@ -60,6 +62,18 @@ export async function generateCsv(body: unknown, options: CsvGeneratorOptions): 
       }),
     );
   }
+  return { layout, plans };
+}
+
+/**
+ * The CSV generator (seed 004): validates the body, plans every column's metric query for the
+ * recipient, runs them, joins the results on (period, rowFilters…), sorts by `sortBy` and writes RFC 4180
+ * CSV to `out`, respecting its backpressure. Bad input fails before any query runs. When `sortBy` follows
+ * the key order (the seed's `[0]`, the period) the join is a streaming merge in bounded memory; otherwise
+ * the joined aggregates are sorted in memory.
+ */
+export async function generateCsv(body: unknown, options: CsvGeneratorOptions): Promise<CsvGeneratorResult> {
+  const { layout, plans } = await planCsvGenerator(body, options, options.audience);
   const maxOpenStreams = options.maxOpenStreams ?? DEFAULT_MAX_OPEN_STREAMS;
   let combined: AsyncIterable<CombinedRow> | Iterable<CombinedRow>;
   if (isKeyOrder(layout) && plans.length <= maxOpenStreams) {

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import type { RateLimiter, RatePolicySet } from '../../auth/rate-limiter.ts';
+import type { PlanningContext } from '../../metrics/plan-for-recipient.ts';
 import type { TokenStore } from '../../auth/tokens.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { IdempotencyStore } from '../../jobs/idempotency.ts';
@@ -8,6 +9,7 @@ import type { JobStore } from '../../jobs/job-store.ts';
 import type { PresignedUrl } from '../../sinks/s3/presign.ts';
 import { openApiDocument } from './openapi.ts';
 import { problem, problemFromError, sendProblem } from './problem.ts';
+import { registerCsvGeneratorRoutes } from './routes-csv-generator.ts';
 import { registerExportRoutes } from './routes-exports.ts';
 import { registerJobRoutes } from './routes-jobs.ts';
 
@@ -20,8 +22,12 @@ export interface ApiDeps {
   jobs: JobStore;
   /** A fresh presigned GET for a stored result. */
   presign(bucket: string, key: string, ttlSeconds: number): Promise<PresignedUrl>;
-  /** The source `POST /v1/reports/{id}/export` reads table `{id}` from; unset: every report is 404. */
+  /** The source reports, metric requests and the CSV generator run on; unset: every report is 404. */
   reportSource?: string;
+  /** The catalog and row policies report exports are checked against before they are accepted. */
+  planning: PlanningContext;
+  /** How long the CSV generator's routes wait for the file before answering 202 with the job id. */
+  syncWaitMs?: number;
   /** Where enqueued requests are published; the contract's request topic by default. */
   requestTopic?: string;
   /** Called after a request was enqueued: wakes this process's outbox relay. */
@@ -48,5 +54,6 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
   app.get('/openapi.json', async () => openApiDocument);
   registerExportRoutes(app, deps);
   registerJobRoutes(app, deps);
+  registerCsvGeneratorRoutes(app, deps);
   return app;
 }

@@ -1,3 +1,8 @@
+import { z } from 'zod';
+import { CsvGeneratorActionSchema } from '../../csv-generator/action-envelope.ts';
+import { CsvGeneratorBodySchema } from '../../schemas/csv-generator.ts';
+import { ExportBodySchema, ReportExportRouteSchema } from './routes-exports.ts';
+
 /**
  * The API's OpenAPI 3.1 description, written by hand so it says what the routes promise (codes, headers,
  * replay semantics), served at GET /openapi.json.
@@ -77,7 +82,52 @@ function exportOperation(summary: string, bodySchema: object, extra: Record<stri
   };
 }
 
-const scalar = { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] };
+/**
+ * The CSV generator's routes: an export like any other, answered with the seed's line once the file exists,
+ * or 202 when it takes longer than the wait (or the caller prefers respond-async).
+ */
+function csvGeneratorOperation(summary: string, body: string) {
+  const base = exportOperation(summary, ref(body), {
+    '404': problemResponse('The API has no source configured for metrics', ['ROUTE_NOT_FOUND']),
+  });
+  return {
+    ...base,
+    parameters: [
+      idempotencyKeyParam,
+      {
+        name: 'Prefer',
+        in: 'header',
+        required: false,
+        description: 'respond-async: answer 202 with the job id at once instead of waiting for the file',
+        schema: { type: 'string', examples: ['respond-async'] },
+      },
+    ],
+    responses: {
+      '200': {
+        description:
+          'The file is ready: `{id}|0|0|{"body":[{"bucket","key","signedUrl"}]}` (signedUrl valid for urlTtlSeconds, 1 hour by default)',
+        headers: {
+          Location: { schema: { type: 'string' }, description: '/v1/jobs/{job_id}' },
+          ...rateLimitHeaders,
+        },
+        content: { 'text/plain': { schema: { type: 'string' } } },
+      },
+      ...base.responses,
+      '202': {
+        ...base.responses['202'],
+        description: 'Accepted but not finished within the wait (SLUICE_API_SYNC_WAIT_MS): poll the job',
+      },
+      '502': problemResponse('The export failed; the code says why', ['QUERY_FAILED', 'SOURCE_UNAVAILABLE']),
+      '504': problemResponse('A metric query ran past its timeout', ['QUERY_TIMEOUT']),
+    },
+  };
+}
+
+/** A zod schema as the JSON Schema (2020-12, which OpenAPI 3.1 speaks) of a request body. */
+function bodySchema(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+  return rest;
+}
 
 export const openApiDocument = {
   openapi: '3.1.0',
@@ -113,7 +163,7 @@ export const openApiDocument = {
     '/v1/reports/{id}/export': {
       post: {
         ...exportOperation(
-          'Export a report (for now: table {id} of the configured report source)',
+          'Export a catalog report: its visuals’ metric queries for the caller (row-level security), one file per visual plus a manifest when there are several',
           ref('ReportExportBody'),
           {
             '404': problemResponse('No such report', ['REPORT_NOT_FOUND']),
@@ -124,6 +174,18 @@ export const openApiDocument = {
           idempotencyKeyParam,
         ],
       },
+    },
+    '/v1/csv-generator': {
+      post: csvGeneratorOperation(
+        'The CSV generator: metric requests combined into one CSV',
+        'CsvGeneratorBody',
+      ),
+    },
+    '/v1/actions': {
+      post: csvGeneratorOperation(
+        'The seed’s action envelope; route external-service/csv-generator runs the CSV generator',
+        'CsvGeneratorAction',
+      ),
     },
     '/v1/jobs': {
       get: {
@@ -270,89 +332,26 @@ export const openApiDocument = {
           ...['queued', 'running', 'succeeded', 'failed', 'cancelled'].map((s) => [s, { type: 'integer' }]),
         ]),
       },
-      Filter: {
-        type: 'object',
-        required: ['column', 'op'],
-        properties: {
-          column: { type: 'string' },
-          op: { enum: ['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'in', 'not_in', 'is_null', 'is_not_null'] },
-          value: {},
-        },
-      },
-      Query: {
-        oneOf: [
-          {
-            type: 'object',
-            required: ['kind', 'table'],
-            properties: {
-              kind: { const: 'table' },
-              table: { type: 'string' },
-              columns: { type: 'array', items: { type: 'string' } },
-              filters: { type: 'array', items: ref('Filter') },
-              orderBy: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: { column: { type: 'string' }, direction: { enum: ['asc', 'desc'] } },
-                },
-              },
-              limit: { type: 'integer', minimum: 0 },
-            },
-          },
-          {
-            type: 'object',
-            required: ['kind', 'sql'],
-            description: 'Only for sources configured with raw SQL allowed',
-            properties: { kind: { const: 'sql' }, sql: { type: 'string' }, params: { type: 'array' } },
-          },
-        ],
-      },
+      // Request bodies are generated from the zod schemas the routes validate with, so they cannot drift.
       ExportBody: {
-        type: 'object',
-        additionalProperties: false,
-        description: 'version, workspaceId and requestedBy are set from the token; sending them is a 400.',
-        required: ['source', 'query', 'format'],
-        properties: {
-          source: { type: 'string', pattern: '^[a-z0-9_]{1,64}$' },
-          query: ref('Query'),
-          format: { type: 'string', examples: ['csv', 'ndjson', 'json', 'parquet', 'arrow', 'sql'] },
-          options: {
-            type: 'object',
-            properties: {
-              compression: { enum: ['none', 'gzip', 'zstd'] },
-              header: { type: 'boolean' },
-              delimiter: { type: 'string', minLength: 1, maxLength: 1 },
-              rowGroupRows: { type: 'integer' },
-              partSizeMiB: { type: 'integer' },
-            },
-          },
-          urlTtlSeconds: { type: 'integer', minimum: 60, maximum: 604800 },
-          recipient: { type: 'string' },
-          requestId: {
-            type: 'string',
-            description: 'Default: derived from the Idempotency-Key, else random',
-          },
-        },
+        ...bodySchema(ExportBodySchema),
+        description:
+          'version, workspaceId, requestedBy and recipient are set from the token (rows are always the caller’s); sending them is a 400. query.kind: table | sql | metric | report | csv-generator.',
       },
       ReportExportBody: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['format'],
-        properties: {
-          format: { type: 'string' },
-          pages: {
-            type: 'array',
-            maxItems: 0,
-            description: 'Must be absent or empty until reports have pages',
-          },
-          filters: {
-            type: 'object',
-            additionalProperties: { oneOf: [scalar, { type: 'null' }] },
-            description: 'column → value (equality)',
-          },
-          urlTtlSeconds: { type: 'integer', minimum: 60, maximum: 604800 },
-          requestId: { type: 'string' },
-        },
+        ...bodySchema(ReportExportRouteSchema),
+        description:
+          'Seed 000: pages pick pages of the catalog report (all when absent); filters (dimension → value or values) apply to every exported visual.',
+      },
+      CsvGeneratorBody: {
+        ...bodySchema(CsvGeneratorBodySchema),
+        description:
+          'Seed 004: columns bound to metric requests (metricId, fetchValue, field, filter); sortBy column indices; rowFilters dimensions.',
+      },
+      CsvGeneratorAction: {
+        ...bodySchema(CsvGeneratorActionSchema),
+        description:
+          'Seed 004’s envelope: data.body is a CsvGeneratorBody; data.id names the request (and its job).',
       },
     },
   },

@@ -34,7 +34,10 @@ export const PROBLEM_STATUS: Partial<Record<ErrorCode, { status: number; title: 
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'The Idempotency-Key was used for a different request' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
   INTERNAL_ERROR: { status: 500, title: 'Internal error' },
+  QUERY_FAILED: { status: 502, title: 'The database refused the query' },
+  SOURCE_UNAVAILABLE: { status: 502, title: 'The source database is unavailable' },
   INFRA_UNAVAILABLE: { status: 503, title: 'A dependency is unavailable' },
+  QUERY_TIMEOUT: { status: 504, title: 'A query ran past its timeout' },
 };
 
 export function problemType(code: string): string {

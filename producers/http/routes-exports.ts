@@ -12,7 +12,10 @@ import {
   type StoredResponse,
 } from '../../jobs/idempotency.ts';
 import { enqueueExport } from '../../producers/outbox/enqueue-export.ts';
+import { formats } from '../../encoders/index.ts';
+import { resolveReportExport } from '../../reports/resolve-report-export.ts';
 import { ExportRequestedSchema, type ExportRequested } from '../../schemas/export-requested.ts';
+import { ReportExportBodySchema } from '../../schemas/report-export.ts';
 import type { ApiDeps } from './app.ts';
 import { authenticate } from './auth.ts';
 import {
@@ -23,35 +26,36 @@ import {
   type Problem,
 } from './problem.ts';
 
-/** Fields the server sets from the token; a body that sets them is refused, never silently overridden. */
-const SERVER_OWNED = ['version', 'workspaceId', 'requestedBy'] as const;
+/**
+ * Fields the server sets from the token; a body that sets them is refused, never silently overridden. The
+ * recipient is one of them: over HTTP the rows are always the caller's own (row-level security), since the
+ * caller is who downloads the result — naming a better-placed recipient would widen access.
+ */
+const SERVER_OWNED = ['version', 'workspaceId', 'requestedBy', 'recipient'] as const;
 
 /** `POST /v1/exports`: the ExportRequested fields a caller owns. */
 export const ExportBodySchema = ExportRequestedSchema.omit({
   version: true,
   workspaceId: true,
   requestedBy: true,
+  recipient: true,
 }).extend({ requestId: ExportRequestedSchema.shape.requestId.optional() });
 
-const filterValue = z.union([z.string().max(10_000), z.number(), z.boolean(), z.null()]);
-
-/** `POST /v1/reports/{id}/export`: the seed's body. */
-export const ReportExportBodySchema = z.strictObject({
-  format: ExportRequestedSchema.shape.format,
-  /** Reports are single tables for now: no pages to choose yet. */
-  pages: z
-    .array(z.string().min(1).max(256))
-    .max(0, { message: 'must be absent or empty until reports have pages' })
-    .optional(),
-  /** column → value; each an equality filter (null: IS NULL). */
-  filters: z.record(z.string().min(1).max(256), filterValue).optional(),
+/** `POST /v1/reports/{id}/export`: the seed's `{format, pages, filters}`, plus the export fields a caller owns. */
+export const ReportExportRouteSchema = ReportExportBodySchema.extend({
   requestId: ExportRequestedSchema.shape.requestId.optional(),
   urlTtlSeconds: ExportRequestedSchema.shape.urlTtlSeconds,
 });
 
 const ReportIdSchema = z.string().min(1).max(256);
 
-type CallerRequest = Omit<ExportRequested, 'version' | 'workspaceId' | 'requestedBy' | 'requestId'> & {
+/** Formats a worker can write today; the document formats (pdf, xlsx, png, pptx) are not built yet. */
+const EXPORT_FORMATS = [...formats, 'sql'];
+
+export type CallerRequest = Omit<
+  ExportRequested,
+  'version' | 'workspaceId' | 'requestedBy' | 'requestId' | 'recipient'
+> & {
   requestId?: string;
 };
 
@@ -63,8 +67,22 @@ export function registerExportRoutes(app: FastifyInstance, deps: ApiDeps): void 
 
   app.post<{ Params: { id: string } }>('/v1/reports/:id/export', async (req, reply) => {
     const identity = await authenticate(deps.tokens, req);
-    return submitExport(deps, req, reply, identity, () => parseReportBody(deps, req.params.id, req.body));
+    return submitExport(deps, req, reply, identity, () =>
+      parseReportBody(deps, identity, req.params.id, req.body),
+    );
   });
+}
+
+/** The format names a worker writes, else a 400 naming the field. */
+export function checkFormat(format: string, field = 'format'): void {
+  if (!EXPORT_FORMATS.includes(format)) {
+    throw invalid([
+      {
+        field,
+        rule: `one of ${EXPORT_FORMATS.join(', ')} (the rendered formats pdf, xlsx, png and pptx are not available yet)`,
+      },
+    ]);
+  }
 }
 
 export function parseExportBody(body: unknown): CallerRequest {
@@ -75,30 +93,41 @@ export function parseExportBody(body: unknown): CallerRequest {
     throw invalid(owned.map((field) => ({ field, rule: 'set by the server from the token; omit it' })));
   const parsed = ExportBodySchema.safeParse(body);
   if (!parsed.success) throw invalid(fieldErrorsFromZod(parsed.error));
+  checkFormat(parsed.data.format);
   return parsed.data;
 }
 
-export function parseReportBody(
-  deps: Pick<ApiDeps, 'reportSource'>,
+/**
+ * A report export checked against the catalog before it is accepted — unknown report 404, unknown page or
+ * filter 400 naming it — and queued as a `report` request on the reports' source. The worker plans it
+ * again for the recipient (the caller) with the row policies in force when it runs.
+ */
+export async function parseReportBody(
+  deps: Pick<ApiDeps, 'reportSource' | 'planning'>,
+  identity: TokenIdentity,
   id: string,
   body: unknown,
-): CallerRequest {
+): Promise<CallerRequest> {
   if (body === null || typeof body !== 'object' || Array.isArray(body))
     throw invalid([{ field: '(body)', rule: 'must be a JSON object' }]);
   const errors = [];
   const idOk = ReportIdSchema.safeParse(id);
   if (!idOk.success) errors.push({ field: 'id', rule: 'a report id of 1–256 characters' });
-  const parsed = ReportExportBodySchema.safeParse(body);
+  const parsed = ReportExportRouteSchema.safeParse(body);
   if (!parsed.success) errors.push(...fieldErrorsFromZod(parsed.error));
   if (errors.length > 0 || !parsed.success) throw invalid(errors);
+  const { format, pages, filters, requestId, urlTtlSeconds } = parsed.data;
+  checkFormat(format);
   if (!deps.reportSource) throw new SluiceError('REPORT_NOT_FOUND', `no report ${JSON.stringify(id)}`);
-  const { format, filters, requestId, urlTtlSeconds } = parsed.data;
-  const eq = Object.entries(filters ?? {}).map(([column, value]) =>
-    value === null ? { column, op: 'is_null' as const } : { column, op: 'eq' as const, value },
+  await resolveReportExport(
+    deps.planning,
+    { workspaceId: identity.workspaceId, recipient: identity.userId },
+    id,
+    { format, ...(pages ? { pages } : {}), ...(filters ? { filters } : {}) },
   );
   return {
     source: deps.reportSource,
-    query: { kind: 'table', table: id, ...(eq.length > 0 ? { filters: eq } : {}) },
+    query: { kind: 'report', reportId: id, ...(pages ? { pages } : {}), ...(filters ? { filters } : {}) },
     format,
     ...(requestId === undefined ? {} : { requestId }),
     ...(urlTtlSeconds === undefined ? {} : { urlTtlSeconds }),
@@ -125,25 +154,41 @@ async function submitExport(
   req: FastifyRequest,
   reply: FastifyReply,
   identity: TokenIdentity,
-  parse: () => CallerRequest,
+  parse: () => CallerRequest | Promise<CallerRequest>,
 ): Promise<FastifyReply> {
+  const { response, headers } = await acceptExport(deps, req, identity, parse);
+  return reply
+    .code(response.status)
+    .headers({ ...headers, ...response.headers })
+    .send(response.body);
+}
+
+export interface Acceptance {
+  /** 202 `{job_id}`, a replay of an earlier answer, or a problem. */
+  response: StoredResponse;
+  /** Rate-limit headers, and `idempotent-replayed` for a replay. */
+  headers: Record<string, string>;
+}
+
+/** The accept path without the reply, for routes that answer differently once the job is queued. */
+export async function acceptExport(
+  deps: ApiDeps,
+  req: FastifyRequest,
+  identity: TokenIdentity,
+  parse: () => CallerRequest | Promise<CallerRequest>,
+): Promise<Acceptance> {
   const rawKey = req.headers['idempotency-key'];
   const key = Array.isArray(rawKey) ? rawKey[0] : rawKey;
   if (key !== undefined && !isValidIdempotencyKey(key))
     throw invalid([{ field: 'Idempotency-Key', rule: '1–255 printable ASCII characters' }]);
-  const caller = parse();
+  const caller = await parse();
 
   let lockId: string | undefined;
   if (key !== undefined) {
     const fingerprint = requestFingerprint({ method: req.method, path: req.url, body: req.body });
     const begun = await deps.idempotency.begin({ workspaceId: identity.workspaceId, key, fingerprint });
-    if (begun.kind === 'replay') {
-      const { status, body, headers } = begun.response;
-      return reply
-        .code(status)
-        .headers({ ...headers, 'idempotent-replayed': 'true' })
-        .send(body);
-    }
+    if (begun.kind === 'replay')
+      return { response: begun.response, headers: { 'idempotent-replayed': 'true' } };
     const refusal = idempotencyError(begun);
     if (refusal) throw refusal;
     lockId = (begun as { lockId: string }).lockId;
@@ -191,8 +236,5 @@ async function submitExport(
     if (transient) await deps.idempotency.abandon(ref);
     else await deps.idempotency.complete({ ...ref, response });
   }
-  return reply
-    .code(response.status)
-    .headers({ ...extraHeaders, ...response.headers })
-    .send(response.body);
+  return { response, headers: extraHeaders };
 }

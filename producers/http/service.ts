@@ -7,7 +7,10 @@ import type { Logger } from '../../core/logger.ts';
 import { IdempotencyStore } from '../../jobs/idempotency.ts';
 import { migrateIdempotencyStore } from '../../jobs/idempotency-migrations.ts';
 import { JobStore } from '../../jobs/job-store.ts';
+import { loadCatalogFile, loadDemoCatalog, type Catalog } from '../../catalog/catalog.ts';
 import { migrateJobStore } from '../../jobs/migrations.ts';
+import { migrateRowPolicies } from '../../security/migrations.ts';
+import { createPgPolicyStore } from '../../security/pg-policy-store.ts';
 import { createS3Client, type S3Settings } from '../../sinks/s3/client.ts';
 import { presignGet } from '../../sinks/s3/presign.ts';
 import { migrateOutbox } from '../outbox/migrations.ts';
@@ -24,8 +27,14 @@ export interface ApiSettings {
   host: string;
   /** 0 picks a free port (tests). */
   port: number;
-  /** The source that `POST /v1/reports/{id}/export` reads table `{id}` from. */
+  /** The source reports, metric requests and the CSV generator run on. */
   reportSource?: string;
+  /** The metrics and reports catalog (JSON); the demo catalog when unset. */
+  catalogPath?: string;
+  /** A catalog already loaded (tests, embedding); wins over catalogPath. */
+  catalog?: Catalog;
+  /** How long the CSV generator's routes wait for the file before answering 202 (default 120 s). */
+  syncWaitMs?: number;
   /** Where the relay publishes requests; the contract's topic by default. */
   requestTopic?: string;
   ratePolicies?: RatePolicySet;
@@ -40,6 +49,8 @@ export interface ApiService {
 
 /** The HTTP API with everything it owns: its pool, the outbox relay and its producer, an S3 client to sign. */
 export async function startApiService(settings: ApiSettings, log: Logger): Promise<ApiService> {
+  const catalog =
+    settings.catalog ?? (settings.catalogPath ? loadCatalogFile(settings.catalogPath) : loadDemoCatalog());
   const pool = new pg.Pool({ connectionString: settings.databaseUrl, max: 10 });
   const s3 = createS3Client(
     settings.s3PublicEndpoint ? { ...settings.s3, endpoint: settings.s3PublicEndpoint } : settings.s3,
@@ -62,6 +73,7 @@ export async function startApiService(settings: ApiSettings, log: Logger): Promi
     await migrateAuthStore(pool);
     await migrateIdempotencyStore(pool);
     await migrateOutbox(pool);
+    await migrateRowPolicies(pool);
     const relay = await startOutboxRelay({ pool, producer, log });
     const app = buildApiApp({
       pool,
@@ -74,6 +86,8 @@ export async function startApiService(settings: ApiSettings, log: Logger): Promi
       ...(settings.requestTopic ? { requestTopic: settings.requestTopic } : {}),
       ...(settings.ratePolicies ? { ratePolicies: settings.ratePolicies } : {}),
       onEnqueued: () => relay.wake(),
+      planning: { catalog, policies: createPgPolicyStore(pool) },
+      ...(settings.syncWaitMs !== undefined ? { syncWaitMs: settings.syncWaitMs } : {}),
       log,
     });
     try {

@@ -21,7 +21,6 @@ describe('job API', () => {
   const run = randomUUID().slice(0, 8);
   const wsA = `api-a-${run}`;
   const wsB = `api-b-${run}`;
-  const reportTable = `api_report_${run}`;
   let pool: pg.Pool;
   let api: ApiService;
   let worker: WorkerService;
@@ -32,8 +31,6 @@ describe('job API', () => {
     const infra = inject('infra');
     pool = new pg.Pool({ connectionString: infra.DATABASE_URL, max: 4 });
     await migrateAuthStore(pool);
-    await pool.query(`CREATE TABLE ${reportTable} (id int, region text)`);
-    await pool.query(`INSERT INTO ${reportTable} VALUES (1, 'North'), (2, 'South'), (3, 'North')`);
     const tokens = new TokenStore(pool);
     tokenA = (await tokens.create({ workspaceId: wsA, userId: 'alice', kind: 'interactive' })).token;
     tokenB = (await tokens.create({ workspaceId: wsB, userId: 'bob', kind: 'interactive' })).token;
@@ -54,7 +51,6 @@ describe('job API', () => {
   afterAll(async () => {
     await api?.stop();
     await worker?.stop();
-    await pool?.query(`DROP TABLE IF EXISTS ${reportTable}`);
     await pool?.end();
   });
 
@@ -98,13 +94,13 @@ describe('job API', () => {
     expect(post.headers.get('location')).toBe(`/v1/jobs/${id}`);
     expect(post.headers.get('ratelimit')).toMatch(/^"interactive";r=\d+;t=\d+$/);
 
-    // Report export: table {id} of the report source, filters as equality.
-    const report = await call('POST', `/v1/reports/${reportTable}/export`, {
+    // A second export of the workspace, for the listing below (reports have their own test file).
+    const second = await call('POST', '/v1/exports', {
       token: tokenA,
-      body: { format: 'ndjson', filters: { region: 'North' } },
+      body: exportBody({ format: 'ndjson', query: { kind: 'sql', sql: "SELECT 'North' AS region" } }),
     });
-    expect(report.status).toBe(202);
-    const reportId = (await report.json()).job_id;
+    expect(second.status).toBe(202);
+    const reportId = (await second.json()).job_id;
 
     // Before success the result is a 409 naming the status (a fresh job is queued or running).
     const early = await call('GET', `/v1/jobs/${id}/result`, { token: tokenA });
@@ -133,7 +129,7 @@ describe('job API', () => {
     expect(csv.trim().split('\n')).toHaveLength(101);
 
     const reportDone = await waitForStatus(tokenA, reportId, ['succeeded', 'failed']);
-    expect(reportDone).toMatchObject({ status: 'succeeded', progress: { rows: 2 } });
+    expect(reportDone).toMatchObject({ status: 'succeeded', progress: { rows: 1 } });
 
     // Another workspace's token: the job does not exist for it (404, never 403).
     for (const [method, path] of [
@@ -205,11 +201,12 @@ describe('job API', () => {
       'query.table',
     );
     await expectInvalid(
-      await call('POST', `/v1/reports/${reportTable}/export`, {
-        token: tokenA,
-        body: { format: 'pdf', pages: ['page_1'] },
-      }),
-      'pages',
+      await call('POST', '/v1/exports', { token: tokenA, body: exportBody({ recipient: 'ceo' }) }),
+      'recipient',
+    );
+    await expectInvalid(
+      await call('POST', '/v1/exports', { token: tokenA, body: exportBody({ format: 'pdf' }) }),
+      'format',
     );
     await expectInvalid(await call('GET', '/v1/jobs?status=bogus', { token: tokenA }), 'status');
     const malformed = await call('POST', '/v1/exports', { token: tokenA, body: '{"source":' });
@@ -313,6 +310,8 @@ describe('job API', () => {
         '/v1/jobs/{id}/result',
         '/v1/queue',
         '/v1/reports/{id}/export',
+        '/v1/csv-generator',
+        '/v1/actions',
       ].sort(),
     );
     expect(Object.keys(doc.paths['/v1/jobs/{id}']).sort()).toEqual(['delete', 'get']);

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { SluiceError } from '../../core/errors.ts';
 import { openApiDocument } from '../../producers/http/openapi.ts';
 import { invalid, PROBLEM_STATUS, problemFromError } from '../../producers/http/problem.ts';
+import type { TokenIdentity } from '../../auth/tokens.ts';
+import { loadDemoCatalog } from '../../catalog/catalog.ts';
 import { defaultRequestId, parseExportBody, parseReportBody } from '../../producers/http/routes-exports.ts';
+import { loadDemoPolicies } from '../../security/file-policy-store.ts';
 
 const body = { source: 'pg', query: { kind: 'table', table: 't' }, format: 'csv' };
 
@@ -65,30 +68,66 @@ describe('export bodies', () => {
     expect(fieldsOf(() => parseExportBody([]))).toEqual(['(body)']);
   });
 
-  it('turns a report export into a table query with equality filters', () => {
-    const req = parseReportBody({ reportSource: 'pg' }, 'sales', {
-      format: 'csv',
-      pages: [],
-      filters: { region: 'North', closed: null },
+  it('refuses a body that names its own recipient: over HTTP the rows are always the caller’s', () => {
+    expect(fieldsOf(() => parseExportBody({ ...body, recipient: 'ceo' }))).toEqual(['recipient']);
+  });
+
+  it('accepts the formats workers write and names the field otherwise', () => {
+    for (const format of ['csv', 'ndjson', 'json', 'parquet', 'arrow', 'sql']) {
+      expect(parseExportBody({ ...body, format }).format).toBe(format);
+    }
+    expect(fieldsOf(() => parseExportBody({ ...body, format: 'pdf' }))).toEqual(['format']);
+  });
+
+  describe('report exports, checked against the demo catalog', () => {
+    const deps = {
+      reportSource: 'pg',
+      planning: { catalog: loadDemoCatalog(), policies: loadDemoPolicies() },
+    };
+    const ana = { workspaceId: 'demo', userId: 'ana@demo.example', kind: 'interactive' } as TokenIdentity;
+    const settle = (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+
+    it('become report requests on the reports’ source', async () => {
+      const req = await parseReportBody(deps, ana, 'store-performance', {
+        format: 'parquet',
+        pages: ['page_1'],
+        filters: { region: 'North' },
+      });
+      expect(req).toEqual({
+        source: 'pg',
+        format: 'parquet',
+        query: {
+          kind: 'report',
+          reportId: 'store-performance',
+          pages: ['page_1'],
+          filters: { region: 'North' },
+        },
+      });
     });
-    expect(req).toEqual({
-      source: 'pg',
-      format: 'csv',
-      query: {
-        kind: 'table',
-        table: 'sales',
-        filters: [
-          { column: 'region', op: 'eq', value: 'North' },
-          { column: 'closed', op: 'is_null' },
-        ],
-      },
+
+    it('answer an unknown report 404 and an unknown page or filter 400 naming it', async () => {
+      const unknown = await settle(parseReportBody(deps, ana, 'nope', { format: 'csv' }));
+      expect(problemFromError(unknown)).toMatchObject({ status: 404, code: 'REPORT_NOT_FOUND' });
+      const page = problemFromError(
+        await settle(parseReportBody(deps, ana, 'store-performance', { format: 'csv', pages: ['page_9'] })),
+      );
+      expect(page).toMatchObject({ status: 400, code: 'REQUEST_INVALID' });
+      expect(page.errors?.[0]?.field).toBe('pages.0');
+      const filter = problemFromError(
+        await settle(
+          parseReportBody(deps, ana, 'store-performance', { format: 'csv', filters: { colour: 'red' } }),
+        ),
+      );
+      expect(filter.errors?.map((e) => e.field)).toContain('filters.colour');
+      const pdf = problemFromError(
+        await settle(parseReportBody(deps, ana, 'store-performance', { format: 'pdf' })),
+      );
+      expect(pdf.errors?.map((e) => e.field)).toEqual(['format']);
     });
-    expect(
-      fieldsOf(() => parseReportBody({ reportSource: 'pg' }, 's', { format: 'pdf', pages: ['p1'] })),
-    ).toEqual(['pages']);
-    expect(problemFromError(catchErr(() => parseReportBody({}, 's', { format: 'csv' }))).code).toBe(
-      'REPORT_NOT_FOUND',
-    );
   });
 
   it('derives a stable requestId from the Idempotency-Key', () => {
