@@ -2,13 +2,16 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createDemoDatabase, DEMO_TABLE } from '../../demo/footfall.ts';
+import { runMetricsDemo } from '../../demo/run-metrics-demo.ts';
 import type { Env } from '../env.ts';
 import { describeResult, exportOnce } from './export.ts';
 
 export function registerDemoCommand(program: Command, env: Env): void {
   program
     .command('demo')
-    .description('Generate a demo table in an embedded SQLite database and export it to a local CSV file.')
+    .description(
+      'Generate demo data in an embedded SQLite database, export a table to a local CSV file, and run the seed CSV-generator example on the demo catalog.',
+    )
     .option('--rows <n>', 'rows to generate', (v) => Number.parseInt(v, 10), 200_000)
     .option('--dir <path>', 'where the database and the export go', 'out')
     .action(async (opts: { rows: number; dir: string }) => {
@@ -27,5 +30,12 @@ export function registerDemoCommand(program: Command, env: Env): void {
         env,
       );
       process.stdout.write(describeResult(result) + '\n');
+      // Seed 004's CSV generator on the demo catalog: metric queries combined into one CSV.
+      const metrics = await runMetricsDemo(dir);
+      process.stdout.write(
+        `csv generator (seed 004 example, rows of ${metrics.recipient}): ${metrics.rows.toLocaleString('en-US')} rows ` +
+          `[${metrics.headings.join(', ')}] → ${metrics.object.uri} (${metrics.object.bytes.toLocaleString('en-US')} bytes, ` +
+          `sha256 ${metrics.object.sha256})\n`,
+      );
     });
 }

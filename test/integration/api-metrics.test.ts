@@ -12,7 +12,7 @@ import { migrateRowPolicies } from '../../security/migrations.ts';
 import { createPgPolicyStore } from '../../security/pg-policy-store.ts';
 import { startMetricEngines, type MetricEngines } from '../support/metric-engines.ts';
 import { s3Settings } from '../support/s3.ts';
-import { SEED_CSV_ACTION } from '../support/seed-csv-request.ts';
+import { SEED_CSV_ACTION } from '../../demo/seed-csv-request.ts';
 import { startTestWorker } from '../support/worker.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

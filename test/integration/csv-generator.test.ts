@@ -7,7 +7,7 @@ import { generateCsv } from '../../csv-generator/generate-csv.ts';
 import { streamMetricPlan } from '../../metrics/run-plan.ts';
 import { loadDemoPolicies } from '../../security/file-policy-store.ts';
 import { readAll, startMetricEngines, type MetricEngines } from '../support/metric-engines.ts';
-import { SEED_CSV_ACTION } from '../support/seed-csv-request.ts';
+import { SEED_CSV_ACTION } from '../../demo/seed-csv-request.ts';
 
 let engines: MetricEngines;
 let admin: pg.Client;

@@ -13,7 +13,7 @@ import { TopicRecorder, testKafka } from '../support/kafka.ts';
 import { SEED_ENTITY, SEED_REQUEST } from '../support/metric-fixtures.ts';
 import { startMetricEngines, type MetricEngines } from '../support/metric-engines.ts';
 import { s3Settings, testS3Client } from '../support/s3.ts';
-import { SEED_CSV_ACTION } from '../support/seed-csv-request.ts';
+import { SEED_CSV_ACTION } from '../../demo/seed-csv-request.ts';
 import { startTestWorker } from '../support/worker.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

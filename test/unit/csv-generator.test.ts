@@ -7,7 +7,7 @@ import { isKeyOrder, mergeSorted } from '../../csv-generator/merge-sorted.ts';
 import type { Row, RowStream } from '../../dialects/source.ts';
 import { CsvGeneratorBodySchema, type CsvGeneratorBody } from '../../schemas/csv-generator.ts';
 import { parseContract } from '../../schemas/parse-contract.ts';
-import { SEED_CSV_ACTION } from '../support/seed-csv-request.ts';
+import { SEED_CSV_ACTION } from '../../demo/seed-csv-request.ts';
 
 const seedBody = () => structuredClone(SEED_CSV_ACTION.data.body) as unknown as CsvGeneratorBody;
 
