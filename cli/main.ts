@@ -5,6 +5,7 @@ import { registerDemoCommand } from './commands/demo.ts';
 import { registerExportCommand } from './commands/export.ts';
 import { registerInfraCommand } from './commands/infra.ts';
 import { registerSubmitCommand } from './commands/submit.ts';
+import { registerPoliciesCommand } from './commands/policies.ts';
 import { registerTokensCommand } from './commands/tokens.ts';
 import { registerWorkerCommand } from './commands/worker.ts';
 
@@ -25,6 +26,7 @@ export async function main(argv: string[], env: Env): Promise<number> {
   registerInfraCommand(program, env);
   registerSubmitCommand(program, env);
   registerTokensCommand(program, env);
+  registerPoliciesCommand(program, env);
   registerWorkerCommand(program, env);
 
   try {

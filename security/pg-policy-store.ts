@@ -6,6 +6,10 @@ export interface PgPolicyStore extends PolicyStore {
   deletePolicy(workspaceId: string, policyId: string): Promise<void>;
   addMember(workspaceId: string, group: string, member: string): Promise<void>;
   removeMember(workspaceId: string, group: string, member: string): Promise<void>;
+  /** Every policy of a workspace, by id (for operators; a recipient's own come from policiesFor). */
+  listPolicies(workspaceId: string): Promise<RowPolicy[]>;
+  /** Every group of a workspace with its members. */
+  listGroups(workspaceId: string): Promise<{ group: string; members: string[] }[]>;
 }
 
 /** Policies in PostgreSQL (security/migrations.ts), shared by every API and worker process. */
@@ -39,6 +43,36 @@ export function createPgPolicyStore(pool: pg.Pool): PgPolicyStore {
         if (parsed.success) policies.push(parsed.data);
       }
       return policies;
+    },
+
+    async listPolicies(workspaceId) {
+      const { rows } = await pool.query<{
+        policy_id: string;
+        subject_kind: 'user' | 'group';
+        subject_name: string;
+        allow: unknown;
+      }>(
+        `SELECT policy_id, subject_kind, subject_name, allow FROM sluice_row_policies
+          WHERE workspace_id = $1 ORDER BY policy_id`,
+        [workspaceId],
+      );
+      return rows.map((row) =>
+        RowPolicySchema.parse({
+          workspaceId,
+          policyId: row.policy_id,
+          subject: { kind: row.subject_kind, name: row.subject_name },
+          allow: row.allow,
+        }),
+      );
+    },
+
+    async listGroups(workspaceId) {
+      const { rows } = await pool.query<{ group_name: string; members: string[] }>(
+        `SELECT group_name, array_agg(member ORDER BY member) AS members FROM sluice_group_members
+          WHERE workspace_id = $1 GROUP BY group_name ORDER BY group_name`,
+        [workspaceId],
+      );
+      return rows.map((r) => ({ group: r.group_name, members: r.members }));
     },
 
     async putPolicy(policy) {
