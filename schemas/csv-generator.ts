@@ -17,12 +17,22 @@ export const CsvColumnSchema = z.strictObject({
   /** Binds the column to the metric request with this metricId; without it the column is a key column. */
   metricId: z.string().min(1).max(200).optional(),
   /** The measure read from that request's result (e.g. `entries`, `sales_volume`). */
-  fetchValue: z.string().min(1).max(64).optional(),
+  fetchValue: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z][A-Za-z0-9_]*$/, { message: 'a measure name: letters, digits and _' })
+    .optional(),
   /**
    * Key column: `period` (the default) or one of `rowFilters`. Metric column: `value` (the default), the
    * only field a metric result has today.
    */
-  field: z.string().min(1).max(64).optional(),
+  field: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z][A-Za-z0-9_]*$/, { message: 'a field name: letters, digits and _' })
+    .optional(),
   /** Restricts a metric column to a slice: dimension → value, e.g. `{ "taxonomy": "Products:Clothing" }`. */
   filter: z.record(dimensionName, z.string().max(500)).optional(),
 });

@@ -158,6 +158,40 @@ describe('job API: reports and the CSV generator', () => {
         },
         'csvFormat.columns.0.metricId',
       ],
+      [
+        { ...body, metricRequests: [{ ...body.metricRequests[0], facets: ['segments; DROP TABLE x'] }] },
+        'metricRequests.0.facets',
+      ],
+      [
+        { ...body, metricRequests: [{ ...body.metricRequests[0], timeZone: "UTC'); DROP TABLE x; --" }] },
+        'metricRequests.0.timeZone',
+      ],
+      [
+        {
+          ...body,
+          csvFormat: {
+            ...body.csvFormat,
+            columns: [
+              body.csvFormat.columns[0],
+              { ...body.csvFormat.columns[1], fetchValue: 'entries) FROM x --' },
+            ],
+          },
+        },
+        'csvFormat.columns.1.fetchValue',
+      ],
+      [
+        {
+          ...body,
+          csvFormat: {
+            ...body.csvFormat,
+            columns: [
+              body.csvFormat.columns[0],
+              { ...body.csvFormat.columns[1], filter: { "segment' OR 1=1": 'x' } },
+            ],
+          },
+        },
+        'csvFormat.columns.1.filter',
+      ],
     ];
     const before = (
       await pool.query(`SELECT count(*)::int AS n FROM sluice_jobs WHERE workspace_id = $1`, [workspaceId])
@@ -167,6 +201,14 @@ describe('job API: reports and the CSV generator', () => {
       expect(problem, JSON.stringify(bad)).toMatchObject({ status: 400, code: 'REQUEST_INVALID' });
       expect(problem.errors.map((e: Json) => e.field).join(' '), field).toContain(field);
     }
+    // Entity ids are values, bound, never SQL: a crafted one matches nothing and the file is empty.
+    const crafted = await post('/v1/csv-generator', ceo, {
+      ...body,
+      metricRequests: [{ ...body.metricRequests[0], entities: ["x' OR '1'='1"] }],
+    });
+    expect(crafted.status).toBe(200);
+    const [, , , json] = (await crafted.text()).split('|');
+    expect(await (await fetch(JSON.parse(json!).body[0].signedUrl)).text()).toBe('Date,Entries\r\n');
     const envelope = await problemOf(
       await post('/v1/actions', ceo, { ...SEED_CSV_ACTION, data: { ...SEED_CSV_ACTION.data, route: 'x/y' } }),
     );
@@ -174,7 +216,7 @@ describe('job API: reports and the CSV generator', () => {
     const after = (
       await pool.query(`SELECT count(*)::int AS n FROM sluice_jobs WHERE workspace_id = $1`, [workspaceId])
     ).rows[0].n;
-    expect(after).toBe(before);
+    expect(after).toBe(before + 1); // the crafted-entity request alone
   });
 
   it('exports a report page for each caller with their own rows; a filter narrows, never widens', async () => {
