@@ -11,11 +11,13 @@
  * from every results file present.
  *
  * Flags: --rows N (default 1,000,000) · --formats csv,csv+gzip,ndjson,parquet,arrow · --no-mysql ·
- * --no-cli · --no-parallel · --cpu-prof DIR (profile the worker) · --drop (drop the bench tables after).
+ * --no-cli · --no-parallel · --no-baselines · --merge (keep the figures of an earlier run at this size that
+ * this run does not measure) · --cpu-prof DIR (profile the worker; figures are then not written) · --drop (drop
+ * the PostgreSQL bench table after).
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
@@ -27,6 +29,7 @@ import type { ExportOptions, ExportRequested } from '../schemas/export-requested
 import { Topics } from '../schemas/topics.ts';
 import { createS3Client } from '../sinks/s3/client.ts';
 import { duckdbParquetCeiling, psqlCopyCeiling, timed } from './scale/baselines.ts';
+import { pidsNamed, startCpuMeter } from './scale/cpu.ts';
 import { renderResults, type BenchRun, type Figure } from './scale/report.ts';
 import { deletePrefix, watchFirstPart } from './scale/s3-objects.ts';
 import { BENCH_SCHEMA, ensureMysqlTable, ensurePostgresTable, postgresTableSize } from './scale/tables.ts';
@@ -76,6 +79,7 @@ const s3 = createS3Client({
   forcePathStyle: true,
 });
 const bucket = infra.S3_BUCKET;
+const s3proxyPid = (JSON.parse(readFileSync('.infra/run/s3proxy.pid', 'utf8')) as { pid: number }).pid;
 const mb = (bytes: number) => bytes / 1e6;
 const figures: Figure[] = [];
 const record = (f: Figure) => {
@@ -85,24 +89,37 @@ const record = (f: Figure) => {
     `${f.path} ${f.label}: ${f.seconds.toFixed(2)} s ${rate}` +
       (f.bytes ? ` ${mb(f.bytes).toFixed(0)} MB ${(mb(f.bytes) / f.seconds).toFixed(0)} MB/s` : '') +
       (f.peakRssMb ? ` peak RSS ${f.peakRssMb.toFixed(0)} MB` : '') +
-      (f.firstByteSec !== undefined ? ` first byte ${f.firstByteSec.toFixed(2)} s` : ''),
+      (f.firstByteSec !== undefined ? ` first byte ${f.firstByteSec.toFixed(2)} s` : '') +
+      (f.cpu
+        ? ` cpu ${Object.entries(f.cpu)
+            .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
+            .join(', ')}`
+        : ''),
   );
 };
 
 const table = await ensurePostgresTable(pgUrl, rows, log);
 const mysqlTable = flag('no-mysql') ? undefined : await ensureMysqlTable(infra.MYSQL_URL, rows, log);
 
-// Baselines, in this run.
-const ceiling = await psqlCopyCeiling(pgUrl, table);
-record({
-  path: 'baseline',
-  label: 'psql \\copy csv → /dev/null',
-  rowsPerSec: rows / ceiling.seconds,
-  ...ceiling,
-});
-const duck = await duckdbParquetCeiling(rows);
-record({ path: 'baseline', label: 'DuckDB table → parquet zstd', rowsPerSec: rows / duck.seconds, ...duck });
-{
+// Baselines, in this run (skipped with --no-baselines, for profiling runs only).
+if (!flag('no-baselines')) {
+  const ceiling = await psqlCopyCeiling(pgUrl, table);
+  record({
+    path: 'baseline',
+    label: 'psql \\copy csv → /dev/null',
+    rowsPerSec: rows / ceiling.seconds,
+    ...ceiling,
+  });
+  const duck = await duckdbParquetCeiling(rows);
+  record({
+    path: 'baseline',
+    label: 'DuckDB table → parquet zstd',
+    rowsPerSec: rows / duck.seconds,
+    ...duck,
+  });
+}
+// Decode-only is an in-process figure for the columnar paths; past 10M rows it only adds minutes.
+if (!flag('no-baselines') && rows <= 10_000_000) {
   const source = createPostgresSource({ url: pgUrl, poolSize: 1 });
   const t0 = performance.now();
   let n = 0;
@@ -178,6 +195,11 @@ try {
     const prefix = `exports/${workspaceId}/${jobId}/`;
     const stopWatch = new AbortController();
     const firstPart = watchFirstPart(s3, bucket, prefix, stopWatch.signal);
+    const cpu = startCpuMeter({
+      worker: () => [worker.pid],
+      postgres: () => pidsNamed('postgres'),
+      s3proxy: () => [s3proxyPid],
+    });
     await publishExportRequest(producer, request);
     const started = await worker.waitFor(
       (l) => l.event === 'export.started' && l.jobId === jobId,
@@ -189,6 +211,7 @@ try {
       3_600_000,
       `end of ${jobId}`,
     );
+    const cpuUsed = cpu();
     stopWatch.abort();
     const firstAt = await firstPart.catch(() => undefined);
     if (ended.event !== 'export.completed') throw new Error(`${c.label} failed: ${JSON.stringify(ended)}`);
@@ -203,6 +226,7 @@ try {
       rowsPerSec: Number(ended.rows) / seconds,
       bytes: listed,
       peakRssMb: worker.peakRssMb(),
+      cpu: cpuUsed,
       ...(firstAt !== undefined ? { firstByteSec: Math.max(0, firstAt - startedAt) / 1000 } : {}),
     });
     await deletePrefix(s3, bucket, prefix);
@@ -228,6 +252,7 @@ if (!flag('no-cli')) {
   for (const s of sources) {
     for (const c of s.cases) {
       const key = `bench-h6/cli/${randomUUID()}.${c.ext}`;
+      const cpu = startCpuMeter({ postgres: () => pidsNamed('postgres'), s3proxy: () => [s3proxyPid] });
       const out = await timed(
         process.execPath,
         [
@@ -252,9 +277,31 @@ if (!flag('no-cli')) {
         rowsPerSec: rows / out.seconds,
         bytes: await listBytes(key),
         peakRssMb: out.peakRssMb,
+        cpu: { cli: out.cpuSeconds!, ...cpu() },
       });
       await deletePrefix(s3, bucket, key);
     }
+  }
+  // The same pipeline into a local file: the export without the object store's share of the two cores.
+  for (const c of cases.filter((x) => x.label === 'csv' || x.label === 'parquet')) {
+    const file = `/tmp/sluice-bench-${randomUUID()}.${c.ext}`;
+    const cpu = startCpuMeter({ postgres: () => pidsNamed('postgres') });
+    const out = await timed(
+      process.execPath,
+      ['bin/sluice.mjs', 'export', '--source', pgUrl, '--table', table, '--format', c.format, '--out', file],
+      { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    );
+    const bytes = statSync(file).size;
+    rmSync(file, { force: true });
+    record({
+      path: 'cli postgres → local file',
+      label: c.label,
+      seconds: out.seconds,
+      rowsPerSec: rows / out.seconds,
+      bytes,
+      peakRssMb: out.peakRssMb,
+      cpu: { cli: out.cpuSeconds!, ...cpu() },
+    });
   }
 }
 
@@ -276,8 +323,24 @@ const run: BenchRun = {
   tableSize: postgresTableSize(pgUrl, table),
   figures,
 };
+if (cpuProfDir) {
+  // A profiled worker is slower: its figures are for reading the profile beside, not for RESULTS.md.
+  log(`profile in ${cpuProfDir}; results not written`);
+  s3.destroy();
+  process.exit(0);
+}
 mkdirSync('bench/results', { recursive: true });
-writeFileSync(`bench/results/${rows}.json`, JSON.stringify(run, null, 2) + '\n');
+const resultsFile = `bench/results/${rows}.json`;
+if (flag('merge') && existsSync(resultsFile)) {
+  // Figures this run did not measure stay, marked with the commit they were measured at.
+  const previous = JSON.parse(readFileSync(resultsFile, 'utf8')) as BenchRun;
+  const measured = new Set(figures.map((f) => `${f.path}|${f.label}`));
+  for (const f of previous.figures) {
+    if (!measured.has(`${f.path}|${f.label}`))
+      run.figures.push({ ...f, commit: f.commit ?? previous.commit });
+  }
+}
+writeFileSync(resultsFile, JSON.stringify(run, null, 2) + '\n');
 writeFileSync('bench/RESULTS.md', renderResults('bench/results'));
 log(`wrote bench/results/${rows}.json and bench/RESULTS.md (schema ${BENCH_SCHEMA})`);
 s3.destroy();

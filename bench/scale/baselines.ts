@@ -9,6 +9,8 @@ const run = promisify(execFile);
 
 export interface Measured {
   seconds: number;
+  /** user + system CPU seconds of the command itself */
+  cpuSeconds?: number;
   peakRssMb?: number;
   bytes?: number;
 }
@@ -19,13 +21,18 @@ export async function timed(
   args: string[],
   env?: NodeJS.ProcessEnv,
 ): Promise<Measured & { stderr: string }> {
-  const { stderr } = await run('/usr/bin/time', ['-f', 'TIME %e %M', cmd, ...args], {
+  const { stderr } = await run('/usr/bin/time', ['-f', 'TIME %e %M %U %S', cmd, ...args], {
     env: env ?? process.env,
     maxBuffer: 64 * 1024 * 1024,
   });
-  const m = /TIME ([\d.]+) (\d+)\s*$/.exec(stderr);
+  const m = /TIME ([\d.]+) (\d+) ([\d.]+) ([\d.]+)\s*$/.exec(stderr);
   if (!m) throw new Error(`no timing in: ${stderr.slice(-400)}`);
-  return { seconds: Number(m[1]), peakRssMb: (Number(m[2]) * 1024) / 1e6, stderr };
+  return {
+    seconds: Number(m[1]),
+    peakRssMb: (Number(m[2]) * 1024) / 1e6,
+    cpuSeconds: Number(m[3]) + Number(m[4]),
+    stderr,
+  };
 }
 
 /** The extraction ceiling: psql's \copy of the same SELECT as CSV into /dev/null. */

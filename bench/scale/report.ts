@@ -11,6 +11,10 @@ export interface Figure {
   peakRssMb?: number;
   /** Job start → first multipart part in S3. */
   firstByteSec?: number;
+  /** CPU seconds per process group during the export (worker or cli, postgres, s3proxy). */
+  cpu?: Record<string, number>;
+  /** Set when the figure comes from an earlier run than the file's (bench --merge). */
+  commit?: string;
 }
 
 export interface BenchRun {
@@ -51,15 +55,22 @@ export function renderResults(dir: string): string {
       '',
     );
     out.push(
-      '| path | case | seconds | rows/s | MB/s | output MB | peak RSS MB | first byte s | × psql \\copy |',
+      '| path | case | seconds | rows/s | MB/s | output MB | peak RSS MB | first byte s | × psql \\copy | CPU s |',
     );
-    out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+    out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---|');
     for (const f of run.figures) {
       const ratio = ceiling && f.rowsPerSec ? (f.rowsPerSec / ceiling).toFixed(2) : '';
       out.push(
-        `| ${f.path} | ${f.label} | ${f.seconds.toFixed(2)} | ${f.rowsPerSec ? fmtRate(f.rowsPerSec) : ''} | ` +
+        `| ${f.path} | ${f.label}${f.commit ? ` (at ${f.commit})` : ''} | ${f.seconds.toFixed(2)} | ${f.rowsPerSec ? fmtRate(f.rowsPerSec) : ''} | ` +
           `${f.bytes ? (f.bytes / 1e6 / f.seconds).toFixed(0) : ''} | ${f.bytes ? (f.bytes / 1e6).toFixed(0) : ''} | ` +
-          `${f.peakRssMb ? f.peakRssMb.toFixed(0) : ''} | ${f.firstByteSec !== undefined ? f.firstByteSec.toFixed(2) : ''} | ${ratio} |`,
+          `${f.peakRssMb ? f.peakRssMb.toFixed(0) : ''} | ${f.firstByteSec !== undefined ? f.firstByteSec.toFixed(2) : ''} | ${ratio} | ` +
+          `${
+            f.cpu
+              ? Object.entries(f.cpu)
+                  .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+                  .join(', ')
+              : ''
+          } |`,
       );
     }
     out.push('', ...targets(run, ceiling), '');
