@@ -154,6 +154,21 @@ describe('export worker: metrics, reports and the CSV generator', () => {
     expect(bobRows.slice(1).map((r) => [r[0], r[2]])).toEqual(truth.map((t) => [t.day, t.entries]));
   });
 
+  it('writes, as the sql format, exactly the statement the export runs: executed, it gives the same rows', async () => {
+    const query = { kind: 'metric', request: { ...SEED_REQUEST, facets: ['segments'] } };
+    const csv = await submit(query, 'csv', { requestedBy: 'ceo' });
+    const sql = await submit(query, 'sql', { requestedBy: 'ceo' });
+    expect([csv.ok, sql.ok]).toEqual([true, true]);
+    const text = (await read(sql.event.key)).toString('utf8');
+    const params = JSON.parse(/^-- bound parameters, in order: (.*)$/m.exec(text)![1]!);
+    const statement = text
+      .split('\n')
+      .filter((l) => !l.startsWith('--'))
+      .join('\n');
+    const { rows } = await db.query({ text: statement, values: params, rowMode: 'array' });
+    expect(rows.map((r: unknown[]) => r.map(String))).toEqual((await csvRows(csv.event.key)).slice(1));
+  });
+
   it('writes scaled measures as exact decimals, typed decimal in the schema', async () => {
     const query = {
       kind: 'metric',
