@@ -26,6 +26,8 @@ export type NextJob =
   | { kind: 'abandoned'; job: Job };
 
 export interface SchedulingPolicy {
+  /** The consumer group this worker belongs to: it runs only jobs that group admitted. */
+  group: string;
   /** Jobs of one workspace running at once, across every worker. */
   workspaceMaxRunning: number;
   /** Runs of a job before a lapsed lease fails it rather than starting it once more. */
@@ -48,8 +50,11 @@ const SCHEDULE_LOCK = 0x51_1c_e0_01;
 export class JobStore {
   constructor(private readonly pool: pg.Pool) {}
 
-  /** Records a request that came through Kafka; the job row may already exist (written by the job API). */
-  async admit(job: NewJob): Promise<AdmitResult> {
+  /**
+   * Records a request that came through Kafka; the job row may already exist (written by the job API). The
+   * first group to admit it runs it.
+   */
+  async admit(job: NewJob, group: string): Promise<AdmitResult> {
     return withTransaction(this.pool, async (client) => {
       await client.query(
         `INSERT INTO sluice_jobs (job_id, workspace_id, request_id, request_hash, request, format, status)
@@ -58,10 +63,11 @@ export class JobStore {
         [job.jobId, job.workspaceId, job.requestId, job.requestHash, JSON.stringify(job.request), job.format],
       );
       const { rows } = await client.query(
-        `UPDATE sluice_jobs SET admitted_at = coalesce(admitted_at, now())
+        `UPDATE sluice_jobs
+            SET admitted_at = coalesce(admitted_at, now()), worker_group = coalesce(worker_group, $3)
           WHERE job_id = $1 AND request_hash = $2
           RETURNING *`,
-        [job.jobId, job.requestHash],
+        [job.jobId, job.requestHash, group],
       );
       if (!rows[0]) {
         const { rows: other } = await client.query(`SELECT * FROM sluice_jobs WHERE job_id = $1`, [
@@ -88,12 +94,12 @@ export class JobStore {
       const { rows: picked } = await client.query(
         `WITH running AS (
            SELECT workspace_id, count(*)::int AS n FROM sluice_jobs
-            WHERE status = 'running' AND lease_expires_at > now()
+            WHERE status = 'running' AND lease_expires_at > now() AND worker_group = $2
             GROUP BY workspace_id
          ), heads AS (
            SELECT DISTINCT ON (workspace_id) job_id, workspace_id, created_at
              FROM sluice_jobs
-            WHERE status IN ('queued', 'running') AND admitted_at IS NOT NULL
+            WHERE status IN ('queued', 'running') AND worker_group = $2 AND admitted_at IS NOT NULL
               AND (status = 'queued' AND (not_before IS NULL OR not_before <= now())
                    OR status = 'running' AND lease_expires_at <= now())
             ORDER BY workspace_id, created_at, job_id
@@ -105,7 +111,7 @@ export class JobStore {
           WHERE coalesce(r.n, 0) < $1
           ORDER BY coalesce(r.n, 0), t.last_started_at NULLS FIRST, h.created_at, h.job_id
           LIMIT 1`,
-        [policy.workspaceMaxRunning],
+        [policy.workspaceMaxRunning, policy.group],
       );
       if (!picked[0]) return undefined;
       const jobId: string = picked[0].job_id;

@@ -34,8 +34,10 @@ const STEPS = [
   `ALTER TABLE sluice_jobs ADD COLUMN IF NOT EXISTS admitted_at timestamptz`,
   // A retriable failure puts the job back in the queue, not before this instant.
   `ALTER TABLE sluice_jobs ADD COLUMN IF NOT EXISTS not_before timestamptz`,
-  // The scheduler's working set: each workspace's head of queue and its running jobs.
-  `CREATE INDEX IF NOT EXISTS sluice_jobs_active ON sluice_jobs (workspace_id, created_at, job_id)
+  // The consumer group whose workers run the job: groups sharing one database stay separate pools.
+  `ALTER TABLE sluice_jobs ADD COLUMN IF NOT EXISTS worker_group text`,
+  // The scheduler's working set: each workspace's head of queue and its running jobs, per group.
+  `CREATE INDEX IF NOT EXISTS sluice_jobs_runnable ON sluice_jobs (worker_group, workspace_id, created_at, job_id)
      WHERE status IN ('queued', 'running')`,
   // When each workspace last had a job started: the round-robin turn among workspaces with equal load.
   `CREATE TABLE IF NOT EXISTS sluice_workspace_turns (

@@ -13,6 +13,7 @@ import { deadLetter, emitOutcome, finishFailed, type InboundRecord, type Outcome
 export async function admitRequest(
   deps: OutcomeDeps,
   record: InboundRecord,
+  group: string,
   onAdmitted: () => void,
 ): Promise<void> {
   const decoded = decodeRequest(record.value);
@@ -32,7 +33,7 @@ export async function admitRequest(
   };
   const log = deps.log.child({ jobId: job.jobId, workspaceId, requestId });
 
-  const admitted = await deps.store.admit(job);
+  const admitted = await deps.store.admit(job, group);
   switch (admitted.kind) {
     case 'conflict':
       await deadLetter(

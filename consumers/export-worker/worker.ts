@@ -98,6 +98,7 @@ export async function startExportWorker(
   const scheduler = new JobScheduler(
     runnerDeps,
     {
+      group: config.groupId,
       concurrency: config.concurrency,
       workspaceMaxRunning: config.workspaceMaxRunning,
       maxAttempts: config.maxAttempts,
@@ -114,7 +115,7 @@ export async function startExportWorker(
     partitionsConsumedConcurrently: Math.min(config.requestPartitions, 4),
     eachBatch: intakeHandler({
       consumer,
-      admit: (record) => admitRequest(runnerDeps, record, () => scheduler.wake()),
+      admit: (record) => admitRequest(runnerDeps, record, config.groupId, () => scheduler.wake()),
       log,
       shutdown: shutdown.signal,
     }),
