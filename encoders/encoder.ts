@@ -1,7 +1,9 @@
 import type { Transform } from 'node:stream';
 import type { Column } from '../schemas/column.ts';
 
-export type Format = 'csv' | 'ndjson' | 'json' | 'parquet' | 'arrow';
+/** The row formats, by name: light to import (help texts, request checks) without loading any encoder. */
+export const FORMATS = ['csv', 'ndjson', 'json', 'parquet', 'arrow'] as const;
+export type Format = (typeof FORMATS)[number];
 
 export type ParquetCompression = 'zstd' | 'snappy' | 'none';
 

@@ -1,7 +1,7 @@
 import { SluiceError } from '../core/errors.ts';
 import { arrowEncoder } from './arrow/arrow-transform.ts';
 import { csvEncoder } from './csv/csv-transform.ts';
-import type { EncoderSpec, Format } from './encoder.ts';
+import { FORMATS, type EncoderSpec, type Format } from './encoder.ts';
 import { jsonEncoder } from './json/json-transform.ts';
 import { ndjsonEncoder } from './ndjson/ndjson-transform.ts';
 import { parquetEncoder } from './parquet/parquet-transform.ts';
@@ -14,7 +14,7 @@ const encoders: Record<Format, EncoderSpec> = {
   arrow: arrowEncoder,
 };
 
-export const formats = Object.keys(encoders) as Format[];
+export const formats: readonly Format[] = FORMATS;
 
 export function encoderFor(format: string): EncoderSpec {
   // hasOwn: `toString` or `__proto__` must not find Object.prototype's members.

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { startApiService } from '../../producers/http/service.ts';
 import { readApiSettings } from '../config.ts';
 import type { Env } from '../env.ts';
 import { loggerFromEnv, runUntilSignal } from '../service-lifetime.ts';
 
+// The service is imported when the command runs: other commands need not load its dependencies.
 export function registerApiCommand(program: Command, env: Env): void {
   program
     .command('api')
@@ -13,7 +13,7 @@ export function registerApiCommand(program: Command, env: Env): void {
     .action(async () => {
       const settings = readApiSettings(env);
       const log = loggerFromEnv(env);
-      const service = await startApiService(settings, log);
+      const service = await (await import('../../producers/http/service.ts')).startApiService(settings, log);
       process.stderr.write(`sluice api listening on ${settings.host}:${service.port}\n`);
       await runUntilSignal(service);
     });

@@ -1,10 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { createDemoDatabase, DEMO_TABLE } from '../../demo/footfall.ts';
-import { runMetricsDemo } from '../../demo/run-metrics-demo.ts';
 import type { Env } from '../env.ts';
-import { describeResult, exportOnce } from './export.ts';
 
 export function registerDemoCommand(program: Command, env: Env): void {
   program
@@ -15,6 +12,10 @@ export function registerDemoCommand(program: Command, env: Env): void {
     .option('--rows <n>', 'rows to generate', (v) => Number.parseInt(v, 10), 200_000)
     .option('--dir <path>', 'where the database and the export go', 'out')
     .action(async (opts: { rows: number; dir: string }) => {
+      // Imported when the command runs, so other commands start without the export machinery.
+      const { createDemoDatabase, DEMO_TABLE } = await import('../../demo/footfall.ts');
+      const { runMetricsDemo } = await import('../../demo/run-metrics-demo.ts');
+      const { describeResult, exportOnce } = await import('../export-once.ts');
       const dir = resolve(opts.dir);
       mkdirSync(dir, { recursive: true });
       const database = resolve(dir, 'demo.sqlite');

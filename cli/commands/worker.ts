@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { startWorkerService } from '../../consumers/export-worker/service.ts';
 import { readWorkerSettings } from '../config.ts';
 import type { Env } from '../env.ts';
 import { loggerFromEnv, runUntilSignal } from '../service-lifetime.ts';
 
+// The service is imported when the command runs: other commands need not load its dependencies.
 export function registerWorkerCommand(program: Command, env: Env): void {
   program
     .command('worker')
@@ -11,7 +11,9 @@ export function registerWorkerCommand(program: Command, env: Env): void {
     .action(async () => {
       const settings = readWorkerSettings(env);
       const log = loggerFromEnv(env);
-      const service = await startWorkerService(settings, log);
+      const service = await (
+        await import('../../consumers/export-worker/service.ts')
+      ).startWorkerService(settings, log);
       await runUntilSignal(service);
     });
 }

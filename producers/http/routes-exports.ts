@@ -12,7 +12,7 @@ import {
   type StoredResponse,
 } from '../../jobs/idempotency.ts';
 import { enqueueExport } from '../../producers/outbox/enqueue-export.ts';
-import { formats } from '../../encoders/index.ts';
+import { FORMATS } from '../../encoders/encoder.ts';
 import { resolveReportExport } from '../../reports/resolve-report-export.ts';
 import { ExportRequestedSchema, type ExportRequested } from '../../schemas/export-requested.ts';
 import { ReportExportBodySchema } from '../../schemas/report-export.ts';
@@ -50,7 +50,7 @@ export const ReportExportRouteSchema = ReportExportBodySchema.extend({
 const ReportIdSchema = z.string().min(1).max(256);
 
 /** Formats a worker can write today; the document formats (pdf, xlsx, png, pptx) are not built yet. */
-const EXPORT_FORMATS = [...formats, 'sql'];
+const EXPORT_FORMATS: string[] = [...FORMATS, 'sql'];
 
 export type CallerRequest = Omit<
   ExportRequested,
