@@ -32,7 +32,7 @@ export function metricColumns(plan: MetricPlan): Column[] {
 export function planAsSource(
   source: Source,
   plan: MetricPlan,
-  defaults: { timeoutMs?: number } = {},
+  { sqlDialect, ...defaults }: { timeoutMs?: number; sqlDialect?: string } = {},
 ): Source {
   const columns = metricColumns(plan);
   const keys = 1 + plan.groupBy.length;
@@ -44,8 +44,9 @@ export function planAsSource(
       return scales[i - keys]! > 0 ? formatScaled(units, scales[i - keys]!) : units;
     });
   return {
-    dialect: source.dialect,
-    compile: async () => compileForSource(plan, source),
+    // `sqlDialect` changes only what compile() shows (the sql format); rows always come from the source.
+    dialect: sqlDialect ?? source.dialect,
+    compile: async () => compileForSource(plan, source, sqlDialect),
     describe: async () => columns,
     async stream(_query, options: StreamOptions = {}) {
       const rows = await streamMetricPlan(source, plan, { ...defaults, ...options });

@@ -11,8 +11,8 @@ export interface RunPlanOptions {
 }
 
 /** The SQL a plan runs as on a source's engine: what the `sql` export format writes. */
-export function compileForSource(plan: MetricPlan, source: Source): CompiledQuery {
-  return compileMetricPlan(plan, metricDialect(source.dialect));
+export function compileForSource(plan: MetricPlan, source: Source, dialect = source.dialect): CompiledQuery {
+  return compileMetricPlan(plan, metricDialect(dialect));
 }
 
 /**

@@ -88,6 +88,13 @@ export const ExportOptionsSchema = z.strictObject({
    * files, one manifest); queries that cannot be sliced run as one stream and the manifest says why.
    */
   parallel: z.number().int().min(1).max(16).optional(),
+  /**
+   * `sql` format of a metric or report request: the statement compiled for this engine instead of the
+   * source's — including engines sluice only writes SQL for (bigquery, snowflake, sqlserver).
+   */
+  sqlDialect: z
+    .enum(['postgres', 'mysql', 'sqlite', 'duckdb', 'bigquery', 'snowflake', 'sqlserver'])
+    .optional(),
 });
 
 /** Workspace ids name object keys, so they are restricted to a safe alphabet. */

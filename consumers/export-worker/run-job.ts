@@ -39,6 +39,20 @@ export async function runJob(
   });
   const io: JobIo = { rt, job, request, sink, signal, onProgress };
   const { query } = request;
+  const sqlDialect = request.options?.sqlDialect;
+  if (sqlDialect && (request.format !== 'sql' || (query.kind !== 'metric' && query.kind !== 'report'))) {
+    throw new SluiceError(
+      'REQUEST_INVALID',
+      'options.sqlDialect applies to the sql format of metric and report requests',
+      {
+        details: {
+          errors: [
+            { field: 'options.sqlDialect', rule: 'only with format sql and query.kind metric or report' },
+          ],
+        },
+      },
+    );
+  }
   switch (query.kind) {
     case 'sql':
       if (!config.allowRawSql) {
@@ -54,7 +68,7 @@ export async function runJob(
     case 'metric': {
       // Row-level security is the recipient's: whoever receives the file sees what they would see live.
       const plan = await planForRecipient(rt.planning, audienceOf(request), query.request);
-      const planned = planAsSource(source, plan);
+      const planned = planAsSource(source, plan, sqlDialect ? { sqlDialect } : {});
       return exportQuery(io, planned, { kind: 'sql', ...compileForSource(plan, source) });
     }
     case 'report':

@@ -58,10 +58,11 @@ export async function runReportJob(
   const sourceFor = (visual: VisualExport) => planAsSource(source, visual.plan, timeout);
 
   if (request.format === 'sql') {
+    const dialect = request.options?.sqlDialect ?? source.dialect;
     const text = report.visuals.map((visual) =>
       renderSql({
-        dialect: source.dialect,
-        compiled: compileForSource(visual.plan, source),
+        dialect,
+        compiled: compileForSource(visual.plan, source, dialect),
         comment: `report ${report.reportId}, page ${visual.pageId}, visual ${visual.visualId}: ${visual.title}`,
       }),
     );

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { parse } from 'csv-parse/sync';
+import sqlParser from 'node-sql-parser';
 import type { Producer } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -18,6 +19,7 @@ import { startTestWorker } from '../support/worker.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
+const { Parser } = sqlParser;
 
 // Metric, report and CSV-generator requests through Kafka → worker → S3, for their recipient.
 describe('export worker: metrics, reports and the CSV generator', () => {
@@ -89,7 +91,12 @@ describe('export worker: metrics, reports and the CSV generator', () => {
     await engines?.close();
   });
 
-  const submit = async (query: unknown, format: string, who: { requestedBy: string; recipient?: string }) => {
+  const submit = async (
+    query: unknown,
+    format: string,
+    who: { requestedBy: string; recipient?: string },
+    options?: Record<string, unknown>,
+  ) => {
     const requestId = randomUUID();
     await producer.send({
       topic: Topics.requests,
@@ -104,6 +111,7 @@ describe('export worker: metrics, reports and the CSV generator', () => {
             query,
             format,
             ...who,
+            ...(options ? { options } : {}),
           }),
         },
       ],
@@ -167,6 +175,40 @@ describe('export worker: metrics, reports and the CSV generator', () => {
       .join('\n');
     const { rows } = await db.query({ text: statement, values: params, rowMode: 'array' });
     expect(rows.map((r: unknown[]) => r.map(String))).toEqual((await csvRows(csv.event.key)).slice(1));
+  });
+
+  it('writes the SQL for engines it only compiles to (options.sqlDialect), which their parsers accept', async () => {
+    const parser = new Parser();
+    for (const [dialect, database] of [
+      ['bigquery', 'bigquery'],
+      ['snowflake', 'snowflake'],
+      ['sqlserver', 'transactsql'],
+    ] as const) {
+      const { ok, event } = await submit(
+        { kind: 'report', reportId: 'store-performance', pages: ['page_2'] },
+        'sql',
+        { requestedBy: 'ceo' },
+        { sqlDialect: dialect },
+      );
+      expect(ok, JSON.stringify(event)).toBe(true);
+      const text = (await read(event.key)).toString('utf8');
+      expect(text.startsWith(`-- dialect: ${dialect}\n`)).toBe(true);
+      const statement = text
+        .split('\n')
+        .filter((l) => !l.startsWith('--'))
+        .join('\n');
+      expect(() => parser.astify(statement, { database }), dialect).not.toThrow();
+    }
+    // Only for the sql format of metric and report requests.
+    const wrong = await submit(
+      { kind: 'report', reportId: 'store-performance' },
+      'csv',
+      { requestedBy: 'ceo' },
+      {
+        sqlDialect: 'bigquery',
+      },
+    );
+    expect(wrong.event).toMatchObject({ code: 'REQUEST_INVALID' });
   });
 
   it('writes scaled measures as exact decimals, typed decimal in the schema', async () => {
