@@ -1,7 +1,6 @@
 import { SluiceError } from '../core/errors.ts';
-import { createMysqlSource } from './mysql/source.ts';
+import { lazySource } from './lazy-source.ts';
 import { createPostgresSource } from './postgres/source.ts';
-import { createDuckdbSource } from './duckdb/source.ts';
 import type { Source } from './source.ts';
 import { createSqliteSource } from './sqlite/source.ts';
 
@@ -21,11 +20,21 @@ export function openSource(url: string, options: OpenSourceOptions = {}): Source
       return createPostgresSource({ url, ...options });
     case 'mysql':
     case 'mariadb':
-      return createMysqlSource({ url: url.replace(/^mariadb:/i, 'mysql:'), ...options });
+      return lazySource('mysql', async () =>
+        (await import('./mysql/source.ts')).createMysqlSource({
+          url: url.replace(/^mariadb:/i, 'mysql:'),
+          ...options,
+        }),
+      );
     case 'sqlite':
       return createSqliteSource({ filename: url.slice('sqlite:'.length).replace(/^\/\//, '') });
     case 'duckdb':
-      return createDuckdbSource({ path: url.slice('duckdb:'.length).replace(/^\/\//, ''), ...options });
+      return lazySource('duckdb', async () =>
+        (await import('./duckdb/source.ts')).createDuckdbSource({
+          path: url.slice('duckdb:'.length).replace(/^\/\//, ''),
+          ...options,
+        }),
+      );
     default:
       throw new SluiceError(
         'SOURCE_UNSUPPORTED',
