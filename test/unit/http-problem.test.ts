@@ -145,12 +145,3 @@ describe('export bodies', () => {
     for (const code of routeCodes) expect(text, code).toContain(`"${code}"`);
   });
 });
-
-function catchErr(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
-}
