@@ -12,16 +12,27 @@ export interface PgPolicyStore extends PolicyStore {
   listGroups(workspaceId: string): Promise<{ group: string; members: string[] }[]>;
 }
 
+interface PolicyRow {
+  policy_id: string;
+  subject_kind: 'user' | 'group';
+  subject_name: string;
+  allow: unknown;
+}
+
+function policyOf(workspaceId: string, row: PolicyRow): unknown {
+  return {
+    workspaceId,
+    policyId: row.policy_id,
+    subject: { kind: row.subject_kind, name: row.subject_name },
+    allow: row.allow,
+  };
+}
+
 /** Policies in PostgreSQL (security/migrations.ts), shared by every API and worker process. */
 export function createPgPolicyStore(pool: pg.Pool): PgPolicyStore {
   return {
     async policiesFor(workspaceId, recipient) {
-      const { rows } = await pool.query<{
-        policy_id: string;
-        subject_kind: 'user' | 'group';
-        subject_name: string;
-        allow: unknown;
-      }>(
+      const { rows } = await pool.query<PolicyRow>(
         `SELECT policy_id, subject_kind, subject_name, allow
            FROM sluice_row_policies p
           WHERE p.workspace_id = $1
@@ -31,39 +42,21 @@ export function createPgPolicyStore(pool: pg.Pool): PgPolicyStore {
           ORDER BY policy_id`,
         [workspaceId, recipient],
       );
-      const policies: RowPolicy[] = [];
-      for (const row of rows) {
-        const parsed = RowPolicySchema.safeParse({
-          workspaceId,
-          policyId: row.policy_id,
-          subject: { kind: row.subject_kind, name: row.subject_name },
-          allow: row.allow,
-        });
-        // A row that does not parse grants nothing: failing closed beats guessing what it meant.
-        if (parsed.success) policies.push(parsed.data);
-      }
-      return policies;
+      // A row that does not parse grants nothing: failing closed beats guessing what it meant.
+      return rows.flatMap((row) => {
+        const parsed = RowPolicySchema.safeParse(policyOf(workspaceId, row));
+        return parsed.success ? [parsed.data] : [];
+      });
     },
 
     async listPolicies(workspaceId) {
-      const { rows } = await pool.query<{
-        policy_id: string;
-        subject_kind: 'user' | 'group';
-        subject_name: string;
-        allow: unknown;
-      }>(
+      const { rows } = await pool.query<PolicyRow>(
         `SELECT policy_id, subject_kind, subject_name, allow FROM sluice_row_policies
           WHERE workspace_id = $1 ORDER BY policy_id`,
         [workspaceId],
       );
-      return rows.map((row) =>
-        RowPolicySchema.parse({
-          workspaceId,
-          policyId: row.policy_id,
-          subject: { kind: row.subject_kind, name: row.subject_name },
-          allow: row.allow,
-        }),
-      );
+      // Operators see every row as stored; one that does not parse is an error to fix, not to hide.
+      return rows.map((row) => RowPolicySchema.parse(policyOf(workspaceId, row)));
     },
 
     async listGroups(workspaceId) {

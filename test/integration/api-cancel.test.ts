@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { migrateAuthStore } from '../../auth/migrations.ts';
 import { TokenStore } from '../../auth/tokens.ts';
 import type { WorkerService } from '../../consumers/export-worker/service.ts';
-import { silentLogger } from '../../core/logger.ts';
-import { startApiService, type ApiService } from '../../producers/http/service.ts';
+import type { ApiService } from '../../producers/http/service.ts';
+import { startTestApi } from '../support/api.ts';
 import { s3Settings, testS3Client } from '../support/s3.ts';
 import { startTestWorker } from '../support/worker.ts';
 
@@ -32,16 +32,7 @@ describe('job API: cancelling a running export', () => {
     await migrateAuthStore(pool);
     token = (await new TokenStore(pool).create({ workspaceId, userId: 'ci', kind: 'interactive' })).token;
     s3 = testS3Client();
-    api = await startApiService(
-      {
-        databaseUrl: infra.DATABASE_URL,
-        brokers: infra.KAFKA_BROKERS.split(','),
-        s3: s3Settings(),
-        host: '127.0.0.1',
-        port: 0,
-      },
-      silentLogger,
-    );
+    api = await startTestApi();
     // A short lease: progress is recorded, and a cancellation noticed, about every second.
     worker = await startTestWorker([{ name: 'pg', url: infra.DATABASE_URL, allowRawSql: true }], {
       leaseMs: 3_000,

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { migrateAuthStore } from '../../auth/migrations.ts';
 import { TokenStore } from '../../auth/tokens.ts';
 import type { WorkerService } from '../../consumers/export-worker/service.ts';
-import { silentLogger } from '../../core/logger.ts';
-import { startApiService, type ApiService } from '../../producers/http/service.ts';
+import type { ApiService } from '../../producers/http/service.ts';
+import { startTestApi } from '../support/api.ts';
 import { migrateRowPolicies } from '../../security/migrations.ts';
 import { createPgPolicyStore } from '../../security/pg-policy-store.ts';
 import { startMetricEngines, type MetricEngines } from '../support/metric-engines.ts';
@@ -54,18 +54,7 @@ describe('job API: reports and the CSV generator', () => {
     ceo = (await tokens.create({ workspaceId, userId: 'ceo', kind: 'interactive' })).token;
     ana = (await tokens.create({ workspaceId, userId: 'ana', kind: 'interactive' })).token;
     eve = (await tokens.create({ workspaceId, userId: 'eve', kind: 'interactive' })).token;
-    api = await startApiService(
-      {
-        databaseUrl: infra.DATABASE_URL,
-        brokers: infra.KAFKA_BROKERS.split(','),
-        s3: s3Settings(),
-        host: '127.0.0.1',
-        port: 0,
-        reportSource: 'metrics',
-        catalog,
-      },
-      silentLogger,
-    );
+    api = await startTestApi({ reportSource: 'metrics', catalog });
     worker = await startTestWorker([{ name: 'metrics', url: infra.DATABASE_URL, allowRawSql: false }], {
       catalog,
     });

@@ -5,10 +5,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { migrateAuthStore } from '../../auth/migrations.ts';
 import { TokenStore } from '../../auth/tokens.ts';
 import type { WorkerService } from '../../consumers/export-worker/service.ts';
-import { silentLogger } from '../../core/logger.ts';
 import { openApiDocument } from '../../producers/http/openapi.ts';
-import { startApiService, type ApiService } from '../../producers/http/service.ts';
-import { s3Settings } from '../support/s3.ts';
+import type { ApiService } from '../../producers/http/service.ts';
+import { startTestApi } from '../support/api.ts';
 import { startTestWorker } from '../support/worker.ts';
 
 // Bodies are read loosely: the assertions check their shape.
@@ -34,17 +33,7 @@ describe('job API', () => {
     const tokens = new TokenStore(pool);
     tokenA = (await tokens.create({ workspaceId: wsA, userId: 'alice', kind: 'interactive' })).token;
     tokenB = (await tokens.create({ workspaceId: wsB, userId: 'bob', kind: 'interactive' })).token;
-    api = await startApiService(
-      {
-        databaseUrl: infra.DATABASE_URL,
-        brokers: infra.KAFKA_BROKERS.split(','),
-        s3: s3Settings(),
-        host: '127.0.0.1',
-        port: 0,
-        reportSource: 'pg',
-      },
-      silentLogger,
-    );
+    api = await startTestApi({ reportSource: 'pg' });
     worker = await startTestWorker([{ name: 'pg', url: infra.DATABASE_URL, allowRawSql: true }]);
   });
 
