@@ -11,7 +11,7 @@ import {
 import { SluiceError } from '../../core/errors.ts';
 import { Digest } from '../digest.ts';
 import type { ObjectWriter, StoredObject } from '../sink.ts';
-import { MAX_PARTS, MIN_PART_SIZE, partSizeFor } from './part-size.ts';
+import { MAX_PARTS, MIN_PART_SIZE, partSizeFor, partsInFlight } from './part-size.ts';
 
 export interface MultipartWriterOptions {
   client: S3Client;
@@ -20,7 +20,10 @@ export interface MultipartWriterOptions {
   contentType: string;
   /** First part size; later parts grow (see part-size.ts). At least 5 MiB. */
   partSize: number;
-  /** Parts uploading at once. Memory is about partSize × (queueSize + 1), whatever the object size. */
+  /**
+   * Parts uploading at once while parts have their first size (fewer once they grow, see partsInFlight).
+   * Memory is about partSize × (queueSize + 1), whatever the object size.
+   */
   queueSize: number;
 }
 
@@ -172,7 +175,8 @@ export class MultipartWriter extends Writable implements ObjectWriter {
   }
 
   async #waitForSlot(): Promise<void> {
-    while (this.#inFlight.size >= this.#o.queueSize) await Promise.race(this.#inFlight);
+    const slots = partsInFlight(this.#nextPart, this.#o.partSize, this.#o.queueSize);
+    while (this.#inFlight.size >= slots) await Promise.race(this.#inFlight);
     if (this.#failure !== undefined) throw this.#failure;
   }
 

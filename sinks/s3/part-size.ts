@@ -15,3 +15,13 @@ export function partSizeFor(partNumber: number, basePartSize: number): number {
   const doublings = Math.floor((partNumber - 1) / PARTS_PER_DOUBLING);
   return Math.min(basePartSize * 2 ** doublings, MAX_PART_SIZE);
 }
+
+/**
+ * Parts a writer may have uploading at once before part `partNumber`: `queueSize` while parts have their
+ * first size, proportionally fewer (at least one) once they have grown, so the bytes in flight stay at
+ * queueSize × the first part size however large the object gets — without it a 13 GB export held twice
+ * the part memory of a 1 GB one.
+ */
+export function partsInFlight(partNumber: number, basePartSize: number, queueSize: number): number {
+  return Math.max(1, Math.floor((queueSize * basePartSize) / partSizeFor(partNumber, basePartSize)));
+}

@@ -6,6 +6,7 @@ import {
   MiB,
   MIN_PART_SIZE,
   partSizeFor,
+  partsInFlight,
 } from '../../sinks/s3/part-size.ts';
 
 /** The object size the parts hold once `parts` of them are full. */
@@ -37,5 +38,18 @@ describe('multipart part sizes', () => {
 
   it('a 1 GB export keeps the first part size', () => {
     expect(partSizeFor(Math.ceil(1e9 / (8 * MiB)), 8 * MiB)).toBe(8 * MiB);
+  });
+
+  it('lets fewer parts fly once they grow, so the bytes in flight stay those of the first size', () => {
+    const base = 8 * MiB;
+    expect(partsInFlight(1, base, 4)).toBe(4);
+    expect(partsInFlight(900, base, 4)).toBe(4);
+    expect(partsInFlight(901, base, 4)).toBe(2); // 16 MiB parts
+    expect(partsInFlight(1801, base, 4)).toBe(1); // 32 MiB parts
+    expect(partsInFlight(9999, base, 4)).toBe(1); // never fewer than one
+    for (let part = 1; part <= MAX_PARTS; part += 97) {
+      const inFlight = partsInFlight(part, base, 4) * partSizeFor(part, base);
+      expect(inFlight).toBeLessThanOrEqual(Math.max(4 * base, partSizeFor(part, base)));
+    }
   });
 });
