@@ -34,7 +34,7 @@ export async function runJob(
   const sink = createS3Sink({
     client: rt.s3.client,
     bucket: rt.s3.bucket,
-    partSize: (request.options?.partSizeMiB ?? 8) * MiB,
+    ...(request.options?.partSizeMiB ? { partSize: request.options.partSizeMiB * MiB } : {}),
     queueSize: rt.s3.queueSize ?? 4,
   });
   const io: JobIo = { rt, job, request, sink, signal, onProgress };

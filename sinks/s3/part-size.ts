@@ -6,6 +6,11 @@
  */
 export const MiB = 1024 * 1024;
 export const MIN_PART_SIZE = 5 * MiB;
+/**
+ * S3's minimum: the first part of a plain table export fills (and its first byte lands) soonest, and the
+ * parts in flight hold least; the doubling schedule still reaches 5 TiB within 10,000 parts.
+ */
+export const DEFAULT_PART_SIZE = MIN_PART_SIZE;
 export const MAX_PART_SIZE = 5 * 1024 * MiB;
 export const MAX_PARTS = 10_000;
 export const MAX_OBJECT_SIZE = 5 * 1024 * 1024 * MiB;

@@ -1,7 +1,7 @@
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { ObjectWriter, Sink, WriteOptions } from '../sink.ts';
 import { MultipartWriter } from './multipart-writer.ts';
-import { MiB } from './part-size.ts';
+import { DEFAULT_PART_SIZE } from './part-size.ts';
 
 export interface S3SinkOptions {
   client: S3Client;
@@ -10,7 +10,12 @@ export interface S3SinkOptions {
   queueSize?: number;
 }
 
-export function createS3Sink({ client, bucket, partSize = 8 * MiB, queueSize = 4 }: S3SinkOptions): Sink {
+export function createS3Sink({
+  client,
+  bucket,
+  partSize = DEFAULT_PART_SIZE,
+  queueSize = 4,
+}: S3SinkOptions): Sink {
   return {
     kind: 's3',
     createWriter(key: string, { contentType }: WriteOptions): ObjectWriter {
