@@ -305,11 +305,6 @@ if (!flag('no-cli')) {
   }
 }
 
-if (flag('drop')) {
-  execFileSync('psql', [pgUrl, '-qc', `DROP TABLE IF EXISTS ${table}`]);
-  log(`dropped ${table}`);
-}
-
 const run: BenchRun = {
   rows,
   date: new Date().toISOString(),
@@ -343,6 +338,11 @@ if (flag('merge') && existsSync(resultsFile)) {
 writeFileSync(resultsFile, JSON.stringify(run, null, 2) + '\n');
 writeFileSync('bench/RESULTS.md', renderResults('bench/results'));
 log(`wrote bench/results/${rows}.json and bench/RESULTS.md (schema ${BENCH_SCHEMA})`);
+// Only now: the run's record above reads the table's size.
+if (flag('drop')) {
+  execFileSync('psql', [pgUrl, '-qc', `DROP TABLE IF EXISTS ${table}`]);
+  log(`dropped ${table}`);
+}
 s3.destroy();
 
 async function listBytes(prefix: string): Promise<number> {
