@@ -27,6 +27,7 @@ import { createPostgresSource } from '../dialects/postgres/source.ts';
 import { publishExportRequest } from '../producers/request-publisher.ts';
 import type { ExportOptions, ExportRequested } from '../schemas/export-requested.ts';
 import { Topics } from '../schemas/topics.ts';
+import { readS3Settings } from '../cli/config.ts';
 import { createS3Client } from '../sinks/s3/client.ts';
 import { duckdbParquetCeiling, psqlCopyCeiling, timed } from './scale/baselines.ts';
 import { pidsNamed, startCpuMeter } from './scale/cpu.ts';
@@ -70,14 +71,7 @@ const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
 
 const infra = (await ensureInfra({ root: process.cwd(), log: (l) => log(`infra: ${l}`) })).settings;
 const pgUrl = infra.DATABASE_URL;
-const s3 = createS3Client({
-  endpoint: infra.S3_ENDPOINT,
-  region: infra.S3_REGION,
-  accessKeyId: infra.S3_ACCESS_KEY_ID,
-  secretAccessKey: infra.S3_SECRET_ACCESS_KEY,
-  bucket: infra.S3_BUCKET,
-  forcePathStyle: true,
-});
+const s3 = createS3Client(readS3Settings({ ...infra }));
 const bucket = infra.S3_BUCKET;
 const s3proxyPid = (JSON.parse(readFileSync('.infra/run/s3proxy.pid', 'utf8')) as { pid: number }).pid;
 const mb = (bytes: number) => bytes / 1e6;

@@ -1,16 +1,10 @@
 import { inject } from 'vitest';
+import { readS3Settings } from '../../cli/config.ts';
 import { createS3Client, type S3Settings } from '../../sinks/s3/client.ts';
 
+/** The suite's object store, read the way the services read their environment. */
 export function s3Settings(): S3Settings {
-  const infra = inject('infra');
-  return {
-    endpoint: infra.S3_ENDPOINT,
-    region: infra.S3_REGION,
-    accessKeyId: infra.S3_ACCESS_KEY_ID,
-    secretAccessKey: infra.S3_SECRET_ACCESS_KEY,
-    bucket: infra.S3_BUCKET,
-    forcePathStyle: true,
-  };
+  return readS3Settings({ ...inject('infra') });
 }
 
 export function testS3Client() {
