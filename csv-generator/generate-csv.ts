@@ -5,7 +5,7 @@ import type { RowStream } from '../dialects/source.ts';
 import type { Audience, PlanningContext } from '../metrics/plan-for-recipient.ts';
 import { planForRecipient } from '../metrics/plan-for-recipient.ts';
 import type { MetricPlan } from '../metrics/plan.ts';
-import { CsvGeneratorBodySchema } from '../schemas/csv-generator.ts';
+import { CsvGeneratorBodySchema, type CsvGeneratorBody } from '../schemas/csv-generator.ts';
 import { parseContract } from '../schemas/parse-contract.ts';
 import { bindColumns, type CsvLayout } from './bind-columns.ts';
 import { formatScaled } from '../metrics/scaled.ts';
@@ -48,7 +48,7 @@ export async function planCsvGenerator(
   body: unknown,
   context: PlanningContext,
   audience: Audience,
-): Promise<{ layout: CsvLayout; plans: MetricPlan[] }> {
+): Promise<{ body: CsvGeneratorBody; layout: CsvLayout; plans: MetricPlan[] }> {
   const parsed = parseContract(CsvGeneratorBodySchema, body);
   const layout = bindColumns(parsed);
   const plans: MetricPlan[] = [];
@@ -62,7 +62,7 @@ export async function planCsvGenerator(
       }),
     );
   }
-  return { layout, plans };
+  return { body: parsed, layout, plans };
 }
 
 /**

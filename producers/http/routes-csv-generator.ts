@@ -47,13 +47,13 @@ async function generate(
       throw new SluiceError('ROUTE_NOT_FOUND', 'the CSV generator needs SLUICE_API_REPORT_SOURCE configured');
     }
     // Checked completely before a job exists: bad bodies are a 400 naming the field, never a failed job.
-    await planCsvGenerator(body, deps.planning, {
+    const planned = await planCsvGenerator(body, deps.planning, {
       workspaceId: identity.workspaceId,
       recipient: identity.userId,
     });
     return {
       source: deps.reportSource,
-      query: { kind: 'csv-generator', body: body as never },
+      query: { kind: 'csv-generator', body: planned.body },
       format: 'csv',
       ...(requestId === undefined ? {} : { requestId }),
     };
