@@ -14,7 +14,14 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const root = fileURLToPath(new URL('../..', import.meta.url));
-  const handle = await ensureInfra({ root, log: (line) => console.log(`[infra] ${line}`) });
+  // A developer running several checkouts at once gives each its own databases, so their job tables
+  // and schemas never meet; CI and a single checkout use the defaults.
+  const handle = await ensureInfra({
+    root,
+    log: (line) => console.log(`[infra] ${line}`),
+    ...(process.env.SLUICE_TEST_DATABASE_URL ? { databaseUrl: process.env.SLUICE_TEST_DATABASE_URL } : {}),
+    ...(process.env.SLUICE_TEST_MYSQL_URL ? { mysqlUrl: process.env.SLUICE_TEST_MYSQL_URL } : {}),
+  });
   console.log(`[infra] started: ${handle.started.join(', ') || 'nothing (all reused)'}`);
   project.provide('infra', handle.settings);
   return async () => {
