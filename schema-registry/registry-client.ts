@@ -13,7 +13,10 @@ export type CompatibilityVerdict =
 
 export interface RegistryClient {
   readonly url: string;
-  /** Registers (or finds) a schema under a subject, setting the subject's compatibility on first use. */
+  /**
+   * Registers (or finds) a schema under a subject, setting the subject's compatibility on first use; a
+   * schema the registry refuses is SCHEMA_INCOMPATIBLE.
+   */
   register(subject: string, schema: AvroType): Promise<number>;
   /** Asks, without registering, whether a schema may become the subject's next version. */
   checkCompatibility(subject: string, schema: AvroType): Promise<CompatibilityVerdict>;
@@ -26,7 +29,10 @@ export interface RegistryClient {
  * @kafkajs/confluent-schema-registry against a Confluent-compatible API (Confluent's own, or Apicurio's
  * `/apis/ccompat/v7`). The library has no call for the compatibility endpoint, so that one is a plain fetch.
  */
-export function createRegistryClient(url: string): RegistryClient {
+export function createRegistryClient(
+  url: string,
+  { compatibility = SUBJECT_COMPATIBILITY }: { compatibility?: keyof typeof COMPATIBILITY } = {},
+): RegistryClient {
   const base = url.replace(/\/+$/, '');
   // Few, quick retries: a request waiting on the registry holds its partition, and the intake retries anyway.
   const registry = new SchemaRegistry({ host: base, retry: { retries: 2, maxRetryTimeInSecs: 2 } });
@@ -36,7 +42,7 @@ export function createRegistryClient(url: string): RegistryClient {
       try {
         const { id } = await registry.register(
           { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
-          { subject, compatibility: COMPATIBILITY[SUBJECT_COMPATIBILITY] },
+          { subject, compatibility: COMPATIBILITY[compatibility] },
         );
         return id;
       } catch (err) {
@@ -44,30 +50,23 @@ export function createRegistryClient(url: string): RegistryClient {
       }
     },
     async checkCompatibility(subject, schema) {
+      // Asked first: Apicurio answers "compatible" for a subject that does not exist, Confluent 404.
+      const latest = await call(base, `/subjects/${encodeURIComponent(subject)}/versions/latest`, {});
+      if (latest.status === 404) return { kind: 'new-subject' };
+      const { version } = (await answer(latest, base, subject)) as { version: number };
       const path = `/compatibility/subjects/${encodeURIComponent(subject)}/versions/latest?verbose=true`;
       const res = await call(base, path, {
         method: 'POST',
         headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
         body: JSON.stringify({ schema: JSON.stringify(schema) }),
       });
-      if (res.status === 404) return { kind: 'new-subject' };
-      const body = (await res.json().catch(() => ({}))) as { is_compatible?: boolean; messages?: unknown };
-      if (!res.ok || typeof body.is_compatible !== 'boolean') {
-        throw new SluiceError(
-          'SCHEMA_REGISTRY_UNAVAILABLE',
-          `schema registry ${base}: compatibility check of ${subject} answered ${res.status} ${JSON.stringify(body)}`,
-          { retriable: true, details: { subject, status: res.status } },
-        );
-      }
-      const latest = await call(base, `/subjects/${encodeURIComponent(subject)}/versions/latest`, {});
-      const { version } = (await latest.json()) as { version: number };
-      return body.is_compatible
-        ? { kind: 'compatible', latestVersion: version }
-        : {
-            kind: 'incompatible',
-            latestVersion: version,
-            messages: Array.isArray(body.messages) ? body.messages.map(String) : [],
-          };
+      const body = (await answer(res, base, subject)) as { is_compatible?: boolean; messages?: unknown };
+      if (body.is_compatible === true) return { kind: 'compatible', latestVersion: version };
+      return {
+        kind: 'incompatible',
+        latestVersion: version,
+        messages: Array.isArray(body.messages) ? body.messages.map(String) : [],
+      };
     },
     async writerType(id) {
       return (await registry.getSchema(id)) as unknown as Type;
@@ -91,6 +90,18 @@ async function call(base: string, path: string, init: RequestInit): Promise<Resp
       },
     );
   }
+}
+
+async function answer(res: Response, base: string, subject: string): Promise<unknown> {
+  const body: unknown = await res.json().catch(() => undefined);
+  if (!res.ok || typeof body !== 'object' || body === null) {
+    throw new SluiceError(
+      'SCHEMA_REGISTRY_UNAVAILABLE',
+      `schema registry ${base} answered ${res.status} about ${subject}: ${JSON.stringify(body)}`,
+      { retriable: true, details: { subject, status: res.status } },
+    );
+  }
+  return body;
 }
 
 /** The library's ResponseError carries the HTTP status; 409 is Confluent's "incompatible schema". */
