@@ -43,6 +43,9 @@ export async function runCsvGeneratorJob(
   // The generator writes into the meter (respecting its backpressure), which counts bytes into the upload.
   const meter = createProgressMeter(onProgress);
   const upload = pipeline(meter.bytes, writer);
+  // Awaited only after generateCsv returns, but an abort (or a failing upload) rejects it while the
+  // generator is still running: without a handler now, that rejection would be unhandled in between.
+  upload.catch(() => {});
   const onAbort = () => meter.bytes.destroy(signal.reason as Error);
   signal.addEventListener('abort', onAbort, { once: true });
   try {
