@@ -7,7 +7,7 @@ import { createProgressMeter } from '../../pipeline/progress.ts';
 import type { Audience } from '../../metrics/plan-for-recipient.ts';
 import { streamMetricPlan } from '../../metrics/run-plan.ts';
 import type { CsvGeneratorBody } from '../../schemas/csv-generator.ts';
-import type { JobIo } from './export-query.ts';
+import type { JobIo } from './job-runtime.ts';
 import { objectKeyFor } from './object-key.ts';
 
 const CSV_CONTENT_TYPE = 'text/csv; charset=utf-8';

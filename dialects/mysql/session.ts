@@ -1,5 +1,5 @@
 import mysql, { type ConnectionOptions, type FieldPacket, type PoolConnection, type TypeCast } from 'mysql2';
-import { redact } from '../open-source.ts';
+import { redact } from '../redact-url.ts';
 import { toSluiceError } from './errors.ts';
 
 export interface SessionOptions {
