@@ -32,6 +32,7 @@ export function schemaRegistryService(config: InfraConfig, paths: InfraPaths): S
   const app = join(home, 'app');
   const confFile = join(paths.conf, 'schema-registry.properties');
   const logFile = join(paths.logs, 'schema-registry.log');
+  const dataDir = join(paths.data, 'schema-registry');
   const url = schemaRegistryUrlOf(config);
 
   return {
@@ -54,12 +55,14 @@ export function schemaRegistryService(config: InfraConfig, paths: InfraPaths): S
         log: config.log,
       });
       await unpackOnce(download, app, join(paths.logs, 'unpack-schema-registry.log'));
+      mkdirSync(dataDir, { recursive: true });
       writeFileSync(
         confFile,
         schemaRegistryProperties({
           host: config.host,
           port: config.schemaRegistryPort,
           managementPort: config.schemaRegistryManagementPort,
+          dataDir,
         }),
       );
       return {
