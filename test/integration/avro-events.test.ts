@@ -220,6 +220,32 @@ describe('Avro events with the schema registry', () => {
     expect(undecodable!.headers[DlqHeaders.reason]).toMatch(/cannot be read as ExportRequested/);
   });
 
+  it('`sluice submit --wait` prints the Avro answer as the contract object', async () => {
+    const infra = inject('infra');
+    const requestId = randomUUID();
+    const { stdout } = await run(
+      process.execPath,
+      [
+        bin,
+        'submit',
+        '--workspace',
+        workspaceId,
+        '--source',
+        'wh',
+        '--table',
+        `${schema}.items`,
+        '--request-id',
+        requestId,
+        '--wait',
+      ],
+      { env: { ...process.env, KAFKA_BROKERS: infra.KAFKA_BROKERS, SCHEMA_REGISTRY_URL: registryUrl } },
+    );
+    const event = JSON.parse(stdout) as Json;
+    expect(event).toMatchObject({ requestId, workspaceId, rows: 300, format: 'csv' });
+    expect(event).not.toHaveProperty('files'); // absent, as in a JSON event, not null
+    expect(ExportCompletedSchema.safeParse(event).success).toBe(true);
+  });
+
   it('`sluice schemas check` passes for the committed schemas and fails (exit 1) for an incompatible one', async () => {
     const env = { ...process.env, SCHEMA_REGISTRY_URL: registryUrl };
     const ok = await run(process.execPath, [bin, 'schemas', 'check'], { env });
