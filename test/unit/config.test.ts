@@ -116,7 +116,7 @@ describe('configuration from the environment', () => {
           ),
         );
         expect(run.stdout).toBe('');
-      });
+      }, 90_000); // a real process: tsx compiles the CLI's modules first
     }
   });
 });
