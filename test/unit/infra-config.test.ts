@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { kafkaServerProperties } from '../../infra/kafka/server-properties.ts';
+import { schemaRegistryProperties } from '../../infra/schema-registry/config.ts';
 import { javaMajorOf } from '../../infra/schema-registry/java.ts';
 import { formatSettings, resolveInfraConfig, settingsOf } from '../../infra/settings.ts';
 
@@ -46,6 +47,18 @@ describe('local infrastructure configuration', () => {
     expect(() =>
       resolveInfraConfig({ root: '/r', ports: { s3: 9000, schemaRegistryManagement: 9000 } }),
     ).toThrowError(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+  });
+
+  it('keeps the schema registry and its management interface on loopback, its schemas in a file', () => {
+    const props = schemaRegistryProperties({
+      host: '127.0.0.1',
+      port: 18081,
+      managementPort: 18091,
+      dataDir: '/d',
+    });
+    expect(props).toContain('quarkus.http.host=127.0.0.1\nquarkus.http.port=18081');
+    expect(props).toContain('quarkus.management.host=127.0.0.1\nquarkus.management.port=18091');
+    expect(props).toContain('apicurio.datasource.url=jdbc:h2:file:/d/registry');
   });
 
   it('reads the Java release of any `java -version` answer', () => {
