@@ -1,4 +1,5 @@
 import { SluiceError } from '../core/errors.ts';
+import type { SourceGrant } from '../security/source-grants.ts';
 import { openSource, redact } from './open-source.ts';
 import type { Source } from './source.ts';
 
@@ -6,8 +7,8 @@ import type { Source } from './source.ts';
 export interface SourceConfig {
   name: string;
   url: string;
-  /** Raw SQL requests are refused unless the source's owner opted in (`SLUICE_SOURCE_<NAME>_RAW_SQL=true`). */
-  allowRawSql: boolean;
+  /** Which workspaces, tables and raw SQL the source serves (security/source-grants.ts); deny by default. */
+  grant: SourceGrant;
   statementTimeoutMs?: number;
 }
 

@@ -9,6 +9,17 @@ import type { Column } from '../schemas/column.ts';
  * - timestamp, timestamptz → bigint microseconds since 1970-01-01T00:00:00Z (JS Dates would drop the micros)
  * - null for SQL NULL, in any column
  */
+/** A table as the engine resolved it: what a table select compiles against. */
+export interface TableSchema {
+  /** Already quoted, possibly schema-qualified: `"public"."events"`. */
+  quotedName: string;
+  /** The name as the caller gave it, for messages. */
+  table: string;
+  /** Where the source resolved it: schema (database on MySQL, `main` on SQLite) and the stored name. */
+  resolved: { schema: string; name: string };
+  columns: Column[];
+}
+
 export type Row = unknown[];
 export type RowBatch = Row[];
 
@@ -119,5 +130,10 @@ export interface Source {
    * query's filters, or a note saying why the query cannot be sliced (or that it is empty).
    */
   keySpan?(query: TableQuery): Promise<KeySpan>;
+  /**
+   * The table a table query names, as the engine resolves it (schema, stored name, columns), without reading
+   * rows: what planning checks grants and columns against. TABLE_NOT_FOUND when it does not exist.
+   */
+  table?(name: string): Promise<TableSchema>;
   close(): Promise<void>;
 }

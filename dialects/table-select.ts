@@ -1,6 +1,8 @@
 import type { Column } from '../schemas/column.ts';
 import { SluiceError } from '../core/errors.ts';
-import type { CompiledQuery, Filter, KeyRange, TableQuery } from './source.ts';
+import type { CompiledQuery, Filter, KeyRange, TableQuery, TableSchema } from './source.ts';
+
+export type { TableSchema };
 
 /** What differs between engines when compiling a table select. */
 export interface SqlDialect {
@@ -10,14 +12,6 @@ export interface SqlDialect {
   placeholder(index: number): string;
   /** Bound filter values are plain JSON; an engine may need them shaped for the column (e.g. booleans). */
   bindValue?(value: unknown, column: Column): unknown;
-}
-
-export interface TableSchema {
-  /** Already quoted, possibly schema-qualified: `"public"."events"`. */
-  quotedName: string;
-  /** The name as the caller gave it, for messages. */
-  table: string;
-  columns: Column[];
 }
 
 const OPERATORS = { eq: '=', ne: '<>', lt: '<', lte: '<=', gt: '>', gte: '>=' } as const;
