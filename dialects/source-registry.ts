@@ -41,16 +41,16 @@ export class SourceRegistry {
     return this.#configs.has(name);
   }
 
+  /** A source's configuration, without opening it. */
+  config(name: string): { config: SourceConfig } {
+    const config = this.#configs.get(name);
+    if (!config) throw unknownSource(name);
+    return { config };
+  }
+
   get(name: string): NamedSource {
     const config = this.#configs.get(name);
-    if (!config) {
-      throw new SluiceError(
-        'SOURCE_UNKNOWN',
-        `no source named ${JSON.stringify(name)} is configured` +
-          (this.#configs.size > 0 ? `; configured: ${this.names().join(', ')}` : ''),
-        { details: { source: name } },
-      );
-    }
+    if (!config) throw unknownSource(name);
     let source = this.#open.get(name);
     if (!source) {
       source = this.opener(config);
@@ -69,4 +69,11 @@ export class SourceRegistry {
     this.#open.clear();
     await Promise.allSettled(sources.map((s) => s.close()));
   }
+}
+
+/** Which sources exist is not told: a caller could otherwise list the sources other workspaces use. */
+function unknownSource(name: string): SluiceError {
+  return new SluiceError('SOURCE_UNKNOWN', `no source named ${JSON.stringify(name)} is configured`, {
+    details: { source: name, field: 'source', rule: 'a configured source name' },
+  });
 }

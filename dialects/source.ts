@@ -59,6 +59,16 @@ export interface TableQuery {
   limit?: number;
   /** Set by sluice for one stream of a parallel export, never by callers: `gte <= column < lt`. */
   keyRange?: KeyRange;
+  /** Set by planning from the recipient's row policies, never by callers: ANDed with the filters. */
+  rowFilter?: RowFilter;
+}
+
+/**
+ * Row-level security on a table: rows matching any alternative, each alternative's columns ANDed, each
+ * column `IN (values)`. No alternative at all selects nothing (deny by default).
+ */
+export interface RowFilter {
+  anyOf: { column: string; values: string[] }[][];
 }
 
 /** A half-open slice of an integer column; decimal digits, so int8 keys stay exact. */

@@ -1,6 +1,6 @@
 import type { Column } from '../schemas/column.ts';
 import { SluiceError } from '../core/errors.ts';
-import type { CompiledQuery, Filter, KeyRange, TableQuery, TableSchema } from './source.ts';
+import type { CompiledQuery, Filter, KeyRange, RowFilter, TableQuery, TableSchema } from './source.ts';
 
 export type { TableSchema };
 
@@ -50,6 +50,7 @@ export function compileTableSelect(
   let sql = `SELECT ${list} FROM ${schema.quotedName}`;
 
   const where = (query.filters ?? []).map((f) => predicate(f, column(f.column, 'filter'), q, bind));
+  if (query.rowFilter) where.push(rowFilterPredicate(query.rowFilter, column, q, bind));
   if (query.keyRange)
     where.push(keyRangePredicate(query.keyRange, q(column(query.keyRange.column, 'keyRange').name)));
   if (where.length > 0) sql += ` WHERE ${where.join(' AND ')}`;
@@ -103,6 +104,26 @@ function predicate(
       return `${name} ${op} ${bind(f.value, col)}`;
     }
   }
+}
+
+/** The recipient's row filter: `(a IN (…) AND b IN (…)) OR (…)`, values bound; none at all is `1 = 0`. */
+function rowFilterPredicate(
+  filter: RowFilter,
+  column: (name: string, role: string) => Column,
+  q: (name: string) => string,
+  bind: (value: unknown, col: Column) => string,
+): string {
+  const alternatives = filter.anyOf
+    .filter((all) => all.length > 0 && all.every((c) => c.values.length > 0))
+    .map((all) =>
+      all
+        .map((c) => {
+          const col = column(c.column, 'row security');
+          return `${q(col.name)} IN (${c.values.map((v) => bind(v, col)).join(', ')})`;
+        })
+        .join(' AND '),
+    );
+  return alternatives.length === 0 ? '1 = 0' : `((${alternatives.join(') OR (')}))`;
 }
 
 /**

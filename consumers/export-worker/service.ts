@@ -8,6 +8,7 @@ import { createPgPolicyStore } from '../../security/pg-policy-store.ts';
 import { JobStore } from '../../jobs/job-store.ts';
 import { createS3Client, type S3Settings } from '../../sinks/s3/client.ts';
 import { presignGet } from '../../sinks/s3/presign.ts';
+import { createSourceCatalog } from '../../planning/source-catalog.ts';
 import { startExportWorker, type ExportWorkerConfig } from './worker.ts';
 
 export interface WorkerSettings {
@@ -55,7 +56,12 @@ export async function startWorkerService(settings: WorkerSettings, log: Logger):
         sources,
         s3: { client: s3, bucket: settings.s3.bucket },
         batchRows: settings.batchRows,
-        planning: { catalog, policies: createPgPolicyStore(pool) },
+        // A short cache: jobs of one table planned back to back describe it once, and a change is seen soon.
+        planning: {
+          catalog,
+          policies: createPgPolicyStore(pool),
+          sources: createSourceCatalog(sources, { ttlMs: 5_000 }),
+        },
       },
       presign: (bucket, key, ttl) => presignGet(publicS3, bucket, key, ttl),
       log,
