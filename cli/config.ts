@@ -144,6 +144,7 @@ export function readApiSettings(env: Env): ApiSettings {
   return {
     databaseUrl: readDatabaseUrl(env),
     brokers: readKafkaBrokers(env),
+    sources: readSourceConfigs(env),
     s3: readS3Settings(env),
     ...(env.S3_PUBLIC_ENDPOINT ? { s3PublicEndpoint: env.S3_PUBLIC_ENDPOINT } : {}),
     host: env.SLUICE_API_HOST || '0.0.0.0',

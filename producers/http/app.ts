@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import type { RateLimiter, RatePolicySet } from '../../auth/rate-limiter.ts';
-import type { PlanningContext } from '../../metrics/plan-for-recipient.ts';
+import type { PlanningFacts } from '../../planning/export-plan.ts';
 import type { TokenStore } from '../../auth/tokens.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { IdempotencyStore } from '../../jobs/idempotency.ts';
@@ -24,8 +24,11 @@ export interface ApiDeps {
   presign(bucket: string, key: string, ttlSeconds: number): Promise<PresignedUrl>;
   /** The source reports, metric requests and the CSV generator run on; unset: every report is 404. */
   reportSource?: string;
-  /** The catalog and row policies report exports are checked against before they are accepted. */
-  planning: PlanningContext;
+  /**
+   * What every request is planned against before it is accepted: the catalog, row policies, and the
+   * sources' grants and (cached) tables — the same planning the worker runs.
+   */
+  planning: PlanningFacts;
   /** How long the CSV generator's routes wait for the file before answering 202 with the job id. */
   syncWaitMs?: number;
   /** Where enqueued requests are published; the contract's request topic by default. */
