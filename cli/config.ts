@@ -1,6 +1,6 @@
 import { SluiceError } from '../core/errors.ts';
 import type { WorkerSettings } from '../consumers/export-worker/service.ts';
-import type { SourceConfig } from '../dialects/source-registry.ts';
+import type { GrantedSourceConfig } from '../planning/export-plan.ts';
 import type { SourceGrant } from '../security/source-grants.ts';
 import type { S3Settings } from '../sinks/s3/client.ts';
 import type { ApiSettings } from '../producers/http/service.ts';
@@ -38,8 +38,8 @@ const SOURCE_FLAGS = ['_RAW_SQL', '_RAW_SQL_WORKSPACES', '_STATEMENT_TIMEOUT_MS'
  * workspaces, or only those in `SLUICE_SOURCE_<NAME>_RAW_SQL_WORKSPACES`), plus `SLUICE_SOURCE_<NAME>_STATEMENT_TIMEOUT_MS` to bound each query.
  * A request names the source in lower case.
  */
-export function readSourceConfigs(env: Env): SourceConfig[] {
-  const configs: SourceConfig[] = [];
+export function readSourceConfigs(env: Env): GrantedSourceConfig[] {
+  const configs: GrantedSourceConfig[] = [];
   for (const [key, url] of Object.entries(env)) {
     const m = SOURCE_KEY.exec(key);
     if (!m || !url || SOURCE_FLAGS.some((flag) => key.endsWith(flag))) continue;

@@ -1,6 +1,7 @@
 import { SluiceError } from '../core/errors.ts';
 import { lazySource } from './lazy-source.ts';
 import { createPostgresSource } from './postgres/source.ts';
+import { redact } from './redact-url.ts';
 import type { Source } from './source.ts';
 import { createSqliteSource } from './sqlite/source.ts';
 
@@ -62,9 +63,4 @@ export function dialectOf(url: string): string {
         details: { scheme },
       });
   }
-}
-
-/** Connection URLs carry passwords; error messages and logs must not. */
-export function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 }

@@ -1,14 +1,12 @@
 import { SluiceError } from '../core/errors.ts';
-import type { SourceGrant } from '../security/source-grants.ts';
-import { openSource, redact } from './open-source.ts';
+import { openSource } from './open-source.ts';
+import { redact } from './redact-url.ts';
 import type { Source } from './source.ts';
 
 /** A named connection from configuration (`SLUICE_SOURCE_<NAME>=<url>`). */
 export interface SourceConfig {
   name: string;
   url: string;
-  /** Which workspaces, tables and raw SQL the source serves (security/source-grants.ts); deny by default. */
-  grant: SourceGrant;
   statementTimeoutMs?: number;
 }
 
@@ -39,13 +37,6 @@ export class SourceRegistry {
 
   has(name: string): boolean {
     return this.#configs.has(name);
-  }
-
-  /** A source's configuration, without opening it. */
-  config(name: string): { config: SourceConfig } {
-    const config = this.#configs.get(name);
-    if (!config) throw unknownSource(name);
-    return { config };
   }
 
   get(name: string): NamedSource {

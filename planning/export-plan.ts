@@ -5,6 +5,7 @@ import type { MetricPlan } from '../metrics/plan.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { PolicyStore, RowSecurity } from '../security/row-policy.ts';
 import type { SourceGrant } from '../security/source-grants.ts';
+import type { SourceConfig } from '../dialects/source-registry.ts';
 
 /**
  * A request turned into what runs: every rule checked, every name resolved against the catalog and the
@@ -71,6 +72,11 @@ export type UnitQuery =
   | { kind: 'metric'; plan: MetricPlan; compiled: CompiledQuery; sqlDialect?: string }
   /** The CSV generator: several metric plans joined into one table of text columns. */
   | { kind: 'csv-generator'; layout: CsvLayout; plans: MetricPlan[] };
+
+/** A source from configuration with its grant: which workspaces, tables and raw SQL it serves (deny by default). */
+export interface GrantedSourceConfig extends SourceConfig {
+  grant: SourceGrant;
+}
 
 /** A configured source as planning sees it: its engine and its grant, never its URL. */
 export interface SourceFacts {

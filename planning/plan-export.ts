@@ -1,7 +1,7 @@
 import { SluiceError } from '../core/errors.ts';
 import { planCsvGenerator } from '../csv-generator/generate-csv.ts';
 import { compileMetricPlan } from '../metrics/compile-plan.ts';
-import { metricDialect } from '../metrics/dialects.ts';
+import { metricDialect } from '../dialects/metric-dialects.ts';
 import type { MetricPlan } from '../metrics/plan.ts';
 import { planForRecipient, type PlanningContext } from '../metrics/plan-for-recipient.ts';
 import { resolveReportExport } from '../reports/resolve-report-export.ts';

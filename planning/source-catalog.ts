@@ -2,7 +2,7 @@ import { SluiceError } from '../core/errors.ts';
 import { dialectOf } from '../dialects/open-source.ts';
 import type { SourceRegistry } from '../dialects/source-registry.ts';
 import type { TableSchema } from '../dialects/source.ts';
-import type { SourceCatalog, SourceFacts } from './export-plan.ts';
+import type { GrantedSourceConfig, SourceCatalog, SourceFacts } from './export-plan.ts';
 
 export interface SourceCatalogOptions {
   /**
@@ -22,13 +22,12 @@ export interface SourceCatalogOptions {
  */
 export function createSourceCatalog(
   registry: SourceRegistry,
+  configs: GrantedSourceConfig[],
   { ttlMs = 30_000, maxEntries = 1_000, now = Date.now }: SourceCatalogOptions = {},
 ): SourceCatalog {
-  const facts = new Map<string, SourceFacts>();
-  for (const name of registry.names()) {
-    const { config } = registry.config(name);
-    facts.set(name, { name, dialect: dialectOf(config.url), grant: config.grant });
-  }
+  const facts = new Map<string, SourceFacts>(
+    configs.map((c) => [c.name, { name: c.name, dialect: dialectOf(c.url), grant: c.grant }]),
+  );
   const cache = new Map<string, { at: number; table: Promise<TableSchema> }>();
   return {
     source: (name) => facts.get(name),

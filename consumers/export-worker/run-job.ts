@@ -1,24 +1,14 @@
-import type { S3Client } from '@aws-sdk/client-s3';
 import { SluiceError } from '../../core/errors.ts';
-import type { SourceRegistry } from '../../dialects/source-registry.ts';
 import type { Job, JobResult } from '../../jobs/job.ts';
-import type { PlanningFacts } from '../../planning/export-plan.ts';
 import { planExport } from '../../planning/plan-export.ts';
 import type { ProgressListener } from '../../pipeline/progress.ts';
 import { runUnits } from '../../pipeline/run-units.ts';
 import type { ExportRequested } from '../../schemas/export-requested.ts';
 import { MiB } from '../../sinks/s3/part-size.ts';
 import { createS3Sink } from '../../sinks/s3/s3-sink.ts';
+import type { JobRuntime } from './job-runtime.ts';
 import { objectKeyFor, splitFileKeyFor } from './object-key.ts';
 import { unitRun } from './unit-run.ts';
-
-export interface JobRuntime {
-  sources: SourceRegistry;
-  s3: { client: S3Client; bucket: string; queueSize?: number };
-  batchRows?: number;
-  /** What requests are planned against: the catalog, row policies, and the sources' grants and tables. */
-  planning: PlanningFacts;
-}
 
 /**
  * Everything between a claimed job and its stored object: the request planned again (the same checks as

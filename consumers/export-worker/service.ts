@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Logger } from '../../core/logger.ts';
-import { SourceRegistry, type SourceConfig } from '../../dialects/source-registry.ts';
+import { SourceRegistry } from '../../dialects/source-registry.ts';
+import type { GrantedSourceConfig } from '../../planning/export-plan.ts';
 import { loadCatalogFile, loadDemoCatalog, type Catalog } from '../../catalog/catalog.ts';
 import { migrateJobStore } from '../../jobs/migrations.ts';
 import { migrateRowPolicies } from '../../security/migrations.ts';
@@ -18,7 +19,7 @@ export interface WorkerSettings {
   s3: S3Settings;
   /** Endpoint that presigned URLs name, when recipients reach the store by another address. */
   s3PublicEndpoint?: string;
-  sources: SourceConfig[];
+  sources: GrantedSourceConfig[];
   batchRows?: number;
   /** The metrics and reports catalog (JSON); the demo catalog when unset. */
   catalogPath?: string;
@@ -60,7 +61,7 @@ export async function startWorkerService(settings: WorkerSettings, log: Logger):
         planning: {
           catalog,
           policies: createPgPolicyStore(pool),
-          sources: createSourceCatalog(sources, { ttlMs: 5_000 }),
+          sources: createSourceCatalog(sources, settings.sources, { ttlMs: 5_000 }),
         },
       },
       presign: (bucket, key, ttl) => presignGet(publicS3, bucket, key, ttl),

@@ -15,7 +15,7 @@ import { enqueueExport } from '../../producers/outbox/enqueue-export.ts';
 import { planExport } from '../../planning/plan-export.ts';
 import { ExportRequestedSchema, type ExportRequested } from '../../schemas/export-requested.ts';
 import { ReportExportBodySchema } from '../../schemas/report-export.ts';
-import type { ApiDeps } from './app.ts';
+import type { ApiDeps } from './api-deps.ts';
 import { authenticate } from './auth.ts';
 import {
   fieldErrorsFromZod,

@@ -13,7 +13,8 @@ import { migrateRowPolicies } from '../../security/migrations.ts';
 import { createPgPolicyStore } from '../../security/pg-policy-store.ts';
 import { createS3Client, type S3Settings } from '../../sinks/s3/client.ts';
 import { presignGet } from '../../sinks/s3/presign.ts';
-import { SourceRegistry, type SourceConfig } from '../../dialects/source-registry.ts';
+import { SourceRegistry } from '../../dialects/source-registry.ts';
+import type { GrantedSourceConfig } from '../../planning/export-plan.ts';
 import { createSourceCatalog } from '../../planning/source-catalog.ts';
 import { migrateOutbox } from '../outbox/migrations.ts';
 import { createOutboxProducer } from '../outbox/outbox-producer.ts';
@@ -36,7 +37,7 @@ export interface ApiSettings {
   /** A catalog already loaded (tests, embedding); wins over catalogPath. */
   catalog?: Catalog;
   /** The configured sources and their grants: requests are checked against them (and their tables) at once. */
-  sources: SourceConfig[];
+  sources: GrantedSourceConfig[];
   /** How long a table's description is reused when planning (default 30 s). */
   tableCacheMs?: number;
   /** How long the CSV generator's routes wait for the file before answering 202 (default 120 s). */
@@ -98,7 +99,7 @@ export async function startApiService(settings: ApiSettings, log: Logger): Promi
       planning: {
         catalog,
         policies: createPgPolicyStore(pool),
-        sources: createSourceCatalog(sources, {
+        sources: createSourceCatalog(sources, settings.sources, {
           ...(settings.tableCacheMs !== undefined ? { ttlMs: settings.tableCacheMs } : {}),
         }),
       },
