@@ -1,6 +1,6 @@
 import { FORMATS } from '../encoders/encoder.ts';
 import type { EncoderOptions } from '../encoders/encoder.ts';
-import type { ExportRequested } from '../schemas/export-requested.ts';
+import type { ExportOptions, ExportRequested } from '../schemas/export-requested.ts';
 import type { FieldError } from '../schemas/parse-contract.ts';
 import type { SplitRequest } from './export-plan.ts';
 
@@ -21,7 +21,10 @@ export interface CheckedOptions {
  * (field and rule), so it is a 400 at the API and the same coded failure in the worker — never a job that
  * fails halfway. Pushes onto `errors`; the caller throws them all at once.
  */
-export function checkOptions(request: ExportRequested, errors: FieldError[]): CheckedOptions {
+export function checkOptions(
+  request: { format: string; query: { kind: ExportRequested['query']['kind'] }; options?: ExportOptions },
+  errors: FieldError[],
+): CheckedOptions {
   const { format, query } = request;
   const options = request.options ?? {};
   if (!EXPORT_FORMATS.includes(format)) {
@@ -39,7 +42,7 @@ export function checkOptions(request: ExportRequested, errors: FieldError[]): Ch
   }
   if (options.delimiter !== undefined) {
     if (format !== 'csv') errors.push({ field: 'options.delimiter', rule: 'applies to the csv format only' });
-    else if (/["\r\n]/.test(options.delimiter)) {
+    else if (options.delimiter.length !== 1 || /["\r\n]/.test(options.delimiter)) {
       errors.push({
         field: 'options.delimiter',
         rule: 'one character other than a double quote or a line break',
