@@ -17,6 +17,7 @@ import { ExportCompletedSchema, ExportFailedSchema } from '../../schemas/export-
 import { DlqHeaders, Topics } from '../../schemas/topics.ts';
 import { createRegistryClient } from '../../schema-registry/registry-client.ts';
 import { valueSubjectOf } from '../../schema-registry/subjects.ts';
+import { TABLES_ONLY_GRANT } from '../support/grants.ts';
 import { TopicRecorder, testKafka } from '../support/kafka.ts';
 import { s3Settings, testS3Client } from '../support/s3.ts';
 import { startTestWorker } from '../support/worker.ts';
@@ -72,7 +73,7 @@ describe('Avro events with the schema registry', () => {
     recorder = await TopicRecorder.start(kafka, [Topics.completed, Topics.failed, Topics.requestsDlq]);
     producer = kafka.producer();
     await producer.connect();
-    worker = await startTestWorker([{ name: 'wh', url: infra.DATABASE_URL, allowRawSql: false }], {
+    worker = await startTestWorker([{ name: 'wh', url: infra.DATABASE_URL, grant: TABLES_ONLY_GRANT }], {
       schemaRegistryUrl: registryUrl,
     });
   });
