@@ -248,11 +248,17 @@ describe('job API', () => {
     const fresh = `api-rl-${run}`;
     const { token } = await new TokenStore(pool).create({ workspaceId: fresh, userId: 'ci', kind: 'api' });
     for (let i = 0; i < 10; i++) {
-      const res = await call('POST', '/v1/exports', { token, body: exportBody({ query: { kind: 'sql', sql: 'SELECT 1 AS n' } }) });
+      const res = await call('POST', '/v1/exports', {
+        token,
+        body: exportBody({ query: { kind: 'sql', sql: 'SELECT 1 AS n' } }),
+      });
       expect(res.status, `request ${i + 1}`).toBe(202);
       expect(res.headers.get('ratelimit-policy')).toBe('"api";q=10;w=120');
     }
-    const refused = await call('POST', '/v1/exports', { token, body: exportBody({ query: { kind: 'sql', sql: 'SELECT 1 AS n' } }) });
+    const refused = await call('POST', '/v1/exports', {
+      token,
+      body: exportBody({ query: { kind: 'sql', sql: 'SELECT 1 AS n' } }),
+    });
     expect(refused.status).toBe(429);
     const retryAfter = Number(refused.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
