@@ -23,6 +23,7 @@ COPY dialects ./dialects
 COPY encoders ./encoders
 COPY sinks ./sinks
 COPY pipeline ./pipeline
+COPY observability ./observability
 COPY demo ./demo
 USER node
 ENTRYPOINT ["node", "bin/sluice.mjs"]

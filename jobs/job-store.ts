@@ -9,6 +9,8 @@ export interface NewJob {
   requestHash: string;
   request: unknown;
   format: string;
+  /** The W3C traceparent the request record carried. */
+  traceparent?: string;
 }
 
 export type AdmitResult =
@@ -64,10 +66,11 @@ export class JobStore {
       );
       const { rows } = await client.query(
         `UPDATE sluice_jobs
-            SET admitted_at = coalesce(admitted_at, now()), worker_group = coalesce(worker_group, $3)
+            SET admitted_at = coalesce(admitted_at, now()), worker_group = coalesce(worker_group, $3),
+                traceparent = coalesce(traceparent, $4)
           WHERE job_id = $1 AND request_hash = $2
           RETURNING *`,
-        [job.jobId, job.requestHash, group],
+        [job.jobId, job.requestHash, group, job.traceparent ?? null],
       );
       if (!rows[0]) {
         const { rows: other } = await client.query(`SELECT * FROM sluice_jobs WHERE job_id = $1`, [
@@ -323,5 +326,6 @@ function toJob(row: any): Job {
     createdAt: row.created_at,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
+    traceparent: row.traceparent ?? null,
   };
 }

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import type { Logger } from '../../core/logger.ts';
 import type { JobStore } from '../../jobs/job-store.ts';
+import type { JobObserver } from '../../observability/worker-metrics.ts';
 import { Topics } from '../../schemas/topics.ts';
 import type { PresignedUrl } from '../../sinks/s3/presign.ts';
 import { admitRequest } from './admit-request.ts';
@@ -34,6 +35,8 @@ export interface ExportWorkerDeps {
   runtime: JobRuntime;
   presign: (bucket: string, key: string, ttlSeconds: number) => Promise<PresignedUrl>;
   log: Logger;
+  /** Metrics about each job run (rows, bytes, durations). */
+  observer?: JobObserver;
 }
 
 export interface ExportWorker {
@@ -94,6 +97,7 @@ export async function startExportWorker(
     leaseMs: config.leaseMs,
     maxAttempts: config.maxAttempts,
     log,
+    ...(deps.observer ? { observer: deps.observer } : {}),
   };
   const scheduler = new JobScheduler(
     runnerDeps,

@@ -25,6 +25,7 @@ import {
   problemFromError,
   type Problem,
 } from './problem.ts';
+import { formatTraceparent } from '../../observability/trace-context.ts';
 
 /**
  * Fields the server sets from the token; a body that sets them is refused, never silently overridden. The
@@ -212,11 +213,10 @@ export async function acceptExport(
       ...caller,
       requestId: caller.requestId ?? defaultRequestId(key),
     };
-    const { jobId } = await enqueueExport(
-      deps.pool,
-      request,
-      deps.requestTopic ? { topic: deps.requestTopic } : {},
-    );
+    const { jobId } = await enqueueExport(deps.pool, request, {
+      ...(deps.requestTopic ? { topic: deps.requestTopic } : {}),
+      ...(req.traceContext ? { traceparent: formatTraceparent(req.traceContext) } : {}),
+    });
     deps.onEnqueued?.();
     response = {
       status: 202,

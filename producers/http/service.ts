@@ -17,6 +17,7 @@ import { migrateOutbox } from '../outbox/migrations.ts';
 import { createOutboxProducer } from '../outbox/outbox-producer.ts';
 import { startOutboxRelay } from '../outbox/relay.ts';
 import { buildApiApp } from './app.ts';
+import { createApiMetrics } from '../../observability/api-metrics.ts';
 
 export interface ApiSettings {
   databaseUrl: string;
@@ -89,6 +90,7 @@ export async function startApiService(settings: ApiSettings, log: Logger): Promi
       planning: { catalog, policies: createPgPolicyStore(pool) },
       ...(settings.syncWaitMs !== undefined ? { syncWaitMs: settings.syncWaitMs } : {}),
       log,
+      metrics: createApiMetrics(pool),
     });
     try {
       await app.listen({ host: settings.host, port: settings.port });
