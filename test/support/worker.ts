@@ -1,6 +1,7 @@
 import { inject } from 'vitest';
 import type { Catalog } from '../../catalog/catalog.ts';
-import { silentLogger, createLogger } from '../../core/logger.ts';
+import { silentLogger, createLogger, type Logger } from '../../core/logger.ts';
+import type { WorkerMetricsSettings } from '../../consumers/export-worker/worker-metrics-endpoint.ts';
 import { startWorkerService, type WorkerService } from '../../consumers/export-worker/service.ts';
 import type { SourceConfig } from '../../dialects/source-registry.ts';
 import { s3Settings } from './s3.ts';
@@ -10,7 +11,15 @@ export const TEST_WORKER_GROUP = 'sluice-test-workers';
 /** The real worker, in this process, against the real broker, job store and S3Proxy. */
 export async function startTestWorker(
   sources: SourceConfig[],
-  overrides: { leaseMs?: number; concurrency?: number; workspaceMaxRunning?: number; catalog?: Catalog } = {},
+  overrides: {
+    leaseMs?: number;
+    concurrency?: number;
+    workspaceMaxRunning?: number;
+    catalog?: Catalog;
+    /** Serve /metrics (port 0: a free one, read from WorkerService.metricsPort). */
+    metrics?: WorkerMetricsSettings;
+    log?: Logger;
+  } = {},
 ): Promise<WorkerService> {
   const infra = inject('infra');
   return startWorkerService(
@@ -30,7 +39,8 @@ export async function startTestWorker(
       s3: s3Settings(),
       sources,
       ...(overrides.catalog ? { catalog: overrides.catalog } : {}),
+      ...(overrides.metrics ? { metrics: overrides.metrics } : {}),
     },
-    process.env.SLUICE_TEST_LOG ? createLogger({ level: 'debug' }) : silentLogger,
+    overrides.log ?? (process.env.SLUICE_TEST_LOG ? createLogger({ level: 'debug' }) : silentLogger),
   );
 }
