@@ -81,7 +81,11 @@ export function registerJobsCommand(program: Command, env: Env): void {
         job = await client.get(id);
       }
       if (tty) process.stdout.write('\n');
-      if (job.status !== 'succeeded') process.exitCode = 1;
+      if (job.status !== 'succeeded') {
+        throw new SluiceError('JOB_NOT_SUCCEEDED', `job ${job.id} ${job.status}`, {
+          details: { status: job.status },
+        });
+      }
     });
 
   jobs
