@@ -97,11 +97,11 @@ describe('csv encoder', () => {
   });
 
   it('rejects a delimiter that would make the file ambiguous', () => {
-    expect(() => csvEncoder.create(text, { delimiter: '"' })).toThrowError(
-      expect.objectContaining({ code: 'USAGE' }),
-    );
-    expect(() => csvEncoder.create(text, { delimiter: ',,' })).toThrowError(
-      expect.objectContaining({ code: 'USAGE' }),
-    );
+    const named = expect.objectContaining({
+      code: 'REQUEST_INVALID',
+      details: { errors: [expect.objectContaining({ field: 'options.delimiter' })] },
+    });
+    expect(() => csvEncoder.create(text, { delimiter: '"' })).toThrowError(named);
+    expect(() => csvEncoder.create(text, { delimiter: ',,' })).toThrowError(named);
   });
 });
