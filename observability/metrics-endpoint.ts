@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
+import { SluiceError } from '../core/errors.ts';
 
 export interface MetricsEndpoint {
   /** The bound port (the configured one, or the one picked for port 0). */
@@ -29,9 +30,17 @@ export async function startMetricsEndpoint(
     );
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new SluiceError(
+          'CONFIG_INVALID',
+          `cannot serve /metrics on ${host}:${port} (${err.code ?? err.message}); choose another port`,
+          { cause: err },
+        ),
+      ),
+    );
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolve();
     });
   });

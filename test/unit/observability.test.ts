@@ -147,3 +147,24 @@ describe('sluice jobs watch: progress frames', () => {
     ).toContain(`[${'x'.repeat(24)}]  failed     120,000 rows  5.0 MB  30,000 rows/s  QUERY_FAILED: boom`);
   });
 });
+
+describe('metrics endpoint', () => {
+  it('a port already taken is a CONFIG_INVALID naming it, not a crash later', async () => {
+    const { startMetricsEndpoint } = await import('../../observability/metrics-endpoint.ts');
+    const { registry } = createWorkerMetrics();
+    const first = await startMetricsEndpoint(registry, { host: '127.0.0.1', port: 0 });
+    try {
+      const res = await fetch(`http://127.0.0.1:${first.port}/metrics`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('sluice_worker_jobs_running 0');
+      await expect(
+        startMetricsEndpoint(registry, { host: '127.0.0.1', port: first.port }),
+      ).rejects.toMatchObject({
+        code: 'CONFIG_INVALID',
+        message: expect.stringContaining(`127.0.0.1:${first.port} (EADDRINUSE)`),
+      });
+    } finally {
+      await first.stop();
+    }
+  });
+});
