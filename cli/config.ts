@@ -123,7 +123,25 @@ export function readWorkerSettings(env: Env): WorkerSettings {
     ...(env.S3_PUBLIC_ENDPOINT ? { s3PublicEndpoint: env.S3_PUBLIC_ENDPOINT } : {}),
     sources: readSourceConfigs(env),
     ...(env.SLUICE_CATALOG ? { catalogPath: env.SLUICE_CATALOG } : {}),
+    ...readWorkerMetrics(env),
   };
+}
+
+/**
+ * The worker's `/metrics` listener: SLUICE_WORKER_METRICS_PORT (default 9464, Prometheus exporters' usual
+ * port; `off` for none) on SLUICE_WORKER_METRICS_HOST (default 0.0.0.0). Several workers on one host each
+ * need their own port.
+ */
+export function readWorkerMetrics(env: Env): Pick<WorkerSettings, 'metrics'> {
+  const raw = env.SLUICE_WORKER_METRICS_PORT;
+  if (raw === 'off') return {};
+  const port = raw ? Number(raw) : 9464;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new SluiceError(
+      'CONFIG_INVALID',
+      `SLUICE_WORKER_METRICS_PORT must be a port number or off, got ${JSON.stringify(raw)}`,
+    );
+  return { metrics: { host: env.SLUICE_WORKER_METRICS_HOST || '0.0.0.0', port } };
 }
 
 /** Where `npm run infra:up` and the tests find PostgreSQL; only commands run by hand may fall back to it. */

@@ -5,6 +5,7 @@ import { registerDemoCommand } from './commands/demo.ts';
 import { registerExportCommand } from './commands/export.ts';
 import { registerInfraCommand } from './commands/infra.ts';
 import { registerSchemasCommand } from './commands/schemas.ts';
+import { registerJobsCommand } from './commands/jobs.ts';
 import { registerSubmitCommand } from './commands/submit.ts';
 import { registerPoliciesCommand } from './commands/policies.ts';
 import { registerSourcesCommand } from './commands/sources.ts';
@@ -27,6 +28,7 @@ export async function main(argv: string[], env: Env): Promise<number> {
   registerExportCommand(program, env);
   registerInfraCommand(program, env);
   registerSchemasCommand(program, env);
+  registerJobsCommand(program, env);
   registerSubmitCommand(program, env);
   registerTokensCommand(program, env);
   registerPoliciesCommand(program, env);

@@ -9,6 +9,8 @@ export interface NewJob {
   requestHash: string;
   request: unknown;
   format: string;
+  /** The W3C traceparent the request record carried. */
+  traceparent?: string;
 }
 
 export type AdmitResult =
@@ -62,6 +64,7 @@ interface JobRow {
   admitted_at: Date | null;
   not_before: Date | null;
   worker_group: string | null;
+  traceparent: string | null;
 }
 
 /** Workers take scheduling decisions one at a time, so per-workspace caps hold across processes. */
@@ -92,10 +95,11 @@ export class JobStore {
       );
       const { rows } = await client.query<JobRow>(
         `UPDATE sluice_jobs
-            SET admitted_at = coalesce(admitted_at, now()), worker_group = coalesce(worker_group, $3)
+            SET admitted_at = coalesce(admitted_at, now()), worker_group = coalesce(worker_group, $3),
+                traceparent = coalesce(traceparent, $4)
           WHERE job_id = $1 AND request_hash = $2
           RETURNING *`,
-        [job.jobId, job.requestHash, group],
+        [job.jobId, job.requestHash, group, job.traceparent ?? null],
       );
       if (!rows[0]) {
         const { rows: other } = await client.query<JobRow>(`SELECT * FROM sluice_jobs WHERE job_id = $1`, [
@@ -355,5 +359,6 @@ function toJob(row: JobRow): Job {
     createdAt: row.created_at,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
+    traceparent: row.traceparent ?? null,
   };
 }

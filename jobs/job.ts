@@ -49,4 +49,6 @@ export interface Job {
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /** The W3C traceparent the request arrived with, if any. */
+  traceparent?: string | null;
 }

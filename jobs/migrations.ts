@@ -44,6 +44,9 @@ const STEPS = [
      workspace_id     text PRIMARY KEY,
      last_started_at  timestamptz NOT NULL
    )`,
+  // The W3C traceparent of the call that asked for the job (from the request record's Kafka headers), so the
+  // worker's log lines join the API's trace.
+  `ALTER TABLE sluice_jobs ADD COLUMN IF NOT EXISTS traceparent text`,
 ];
 
 export async function migrateJobStore(pool: pg.Pool): Promise<void> {

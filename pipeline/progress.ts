@@ -5,6 +5,8 @@ export interface Progress {
   rows: number;
   bytes: number;
   elapsedMs: number;
+  /** When the first encoded byte came out, in ms since the start; unset until then. */
+  firstByteMs?: number;
 }
 
 export type ProgressListener = (progress: Progress) => void;
@@ -26,6 +28,16 @@ export function createProgressMeter(listener: ProgressListener | undefined, inte
     listener({ ...progress });
   };
 
+  // The first byte is reported at once, whatever the interval: time to first byte is a figure of its own.
+  const addBytes = (n: number): void => {
+    const first = progress.bytes === 0 && n > 0;
+    progress.bytes += n;
+    if (first) {
+      progress.firstByteMs = performance.now() - started;
+      report(true);
+    }
+  };
+
   const rows = new Transform({
     objectMode: true,
     transform(batch: RowBatch, _enc, callback) {
@@ -37,7 +49,7 @@ export function createProgressMeter(listener: ProgressListener | undefined, inte
 
   const bytes = new Transform({
     transform(chunk: Buffer, _enc, callback) {
-      progress.bytes += chunk.byteLength;
+      addBytes(chunk.byteLength);
       callback(null, chunk);
     },
     flush(callback) {
@@ -53,9 +65,7 @@ export function createProgressMeter(listener: ProgressListener | undefined, inte
   };
 
   /** For split exports, whose files each have their own byte stream. */
-  const countBytes = (n: number): void => {
-    progress.bytes += n;
-  };
+  const countBytes = (n: number): void => addBytes(n);
 
   return {
     rows,

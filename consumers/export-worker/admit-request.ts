@@ -1,6 +1,7 @@
 import { jobIdFor, requestHash } from '../../jobs/job-id.ts';
 import type { NewJob } from '../../jobs/job-store.ts';
 import { decodeRequestValue } from './decode-request.ts';
+import { parseTraceparent } from '../../observability/trace-context.ts';
 import { deadLetter, emitOutcome, finishFailed, type InboundRecord, type OutcomeDeps } from './outcomes.ts';
 
 /**
@@ -30,8 +31,15 @@ export async function admitRequest(
     requestHash: requestHash(body),
     request: body,
     format: typeof body.format === 'string' ? body.format.slice(0, 32) : 'unknown',
+    ...(record.traceparent ? { traceparent: record.traceparent } : {}),
   };
-  const log = deps.log.child({ jobId: job.jobId, workspaceId, requestId });
+  const trace = parseTraceparent(record.traceparent);
+  const log = deps.log.child({
+    jobId: job.jobId,
+    workspaceId,
+    requestId,
+    ...(trace ? { traceId: trace.traceId } : {}),
+  });
 
   const admitted = await deps.store.admit(job, group);
   switch (admitted.kind) {

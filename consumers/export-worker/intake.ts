@@ -35,7 +35,15 @@ export function intakeHandler({
     for (const message of batch.messages) {
       if (!isRunning() || isStale() || shutdown.aborted) break;
       try {
-        await admit({ topic, partition, offset: message.offset, key: message.key, value: message.value });
+        const traceparent = message.headers?.traceparent?.toString();
+        await admit({
+          topic,
+          partition,
+          offset: message.offset,
+          key: message.key,
+          value: message.value,
+          ...(traceparent ? { traceparent } : {}),
+        });
       } catch (err) {
         log.error('worker.record_deferred', { partition, offset: message.offset, err });
         await commit();

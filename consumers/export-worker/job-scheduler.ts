@@ -59,7 +59,11 @@ export class JobScheduler {
             this.#launch(next.job);
             tookOne = true;
           } else if (next?.kind === 'abandoned') {
-            deps.log.warn('job.abandoned', { jobId: next.job.jobId, attempts: next.job.attempts });
+            deps.log.warn('job.abandoned', {
+              jobId: next.job.jobId,
+              workspaceId: next.job.workspaceId,
+              attempts: next.job.attempts,
+            });
             await emitOutcome(deps, next.job);
             tookOne = true;
           }
@@ -76,7 +80,7 @@ export class JobScheduler {
   #launch(job: Job): void {
     const task = runClaimedJob(this.deps, job, this.shutdown).catch((err: unknown) =>
       // The store was unreachable at the end: the lapsed lease hands the job to whoever is next.
-      this.deps.log.error('job.run_failed', { jobId: job.jobId, err }),
+      this.deps.log.error('job.run_failed', { jobId: job.jobId, workspaceId: job.workspaceId, err }),
     );
     this.#running.add(task);
     void task.finally(() => {
@@ -93,7 +97,11 @@ export class JobScheduler {
     const jobs = await this.deps.store.claimUnemitted(this.deps.workerId, this.config.outcomeGraceMs, 50);
     for (const job of jobs) {
       await emitOutcome(this.deps, job);
-      this.deps.log.info('job.outcome_resent', { jobId: job.jobId, status: job.status });
+      this.deps.log.info('job.outcome_resent', {
+        jobId: job.jobId,
+        workspaceId: job.workspaceId,
+        status: job.status,
+      });
     }
   }
 

@@ -22,6 +22,8 @@ export interface InboundRecord {
   offset: string;
   key: Buffer | null;
   value: Buffer | null;
+  /** The record's `traceparent` header, when the producer sent one. */
+  traceparent?: string;
 }
 
 /** Fails a job (unless someone else finished it first) and sends its one failure event. */

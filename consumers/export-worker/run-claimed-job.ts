@@ -1,5 +1,7 @@
 import { SluiceError } from '../../core/errors.ts';
 import type { Job } from '../../jobs/job.ts';
+import { childContext, parseTraceparent, traceFields } from '../../observability/trace-context.ts';
+import { noopJobObserver, type JobObserver } from '../../observability/worker-metrics.ts';
 import { ExportRequestedSchema } from '../../schemas/export-requested.ts';
 import { toJobError } from './job-error.ts';
 import { emitOutcome, finishFailed, type OutcomeDeps } from './outcomes.ts';
@@ -12,6 +14,8 @@ export interface RunnerDeps extends OutcomeDeps {
   leaseMs: number;
   /** Runs of a job whose failures are marked retriable before it fails for good. */
   maxAttempts: number;
+  /** Metrics: told about each run's progress and outcome. */
+  observer?: JobObserver;
 }
 
 /**
@@ -21,7 +25,14 @@ export interface RunnerDeps extends OutcomeDeps {
  * lapsed lease then lets another worker take the job over.
  */
 export async function runClaimedJob(deps: RunnerDeps, job: Job, shutdown: AbortSignal): Promise<void> {
-  const log = deps.log.child({ jobId: job.jobId, workspaceId: job.workspaceId, requestId: job.requestId });
+  // Every line about this job names it, its workspace, and the trace of the call that asked for it.
+  const trace = childContext(parseTraceparent(job.traceparent ?? undefined));
+  const log = deps.log.child({
+    jobId: job.jobId,
+    workspaceId: job.workspaceId,
+    requestId: job.requestId,
+    ...traceFields(trace),
+  });
   const parsed = ExportRequestedSchema.safeParse(job.request);
   if (!parsed.success) {
     await finishFailed(deps, job, deps.workerId, {
@@ -32,6 +43,10 @@ export async function runClaimedJob(deps: RunnerDeps, job: Job, shutdown: AbortS
     return;
   }
   const request = parsed.data;
+  const run = (deps.observer ?? noopJobObserver).started({
+    workspaceId: job.workspaceId,
+    format: job.format,
+  });
 
   const controller = new AbortController();
   const onShutdown = () => controller.abort(shutdown.reason);
@@ -64,24 +79,29 @@ export async function runClaimedJob(deps: RunnerDeps, job: Job, shutdown: AbortS
   try {
     const result = await runJob(deps.runtime, job, request, controller.signal, (p) => {
       progress = { rows: p.rows, bytes: p.bytes };
+      run.progress(p);
     });
     const done = await deps.store.succeed(job.jobId, deps.workerId, result);
     if (!done) {
       // Cancelled or taken over while the upload finished: whoever owns the job now decides its outcome.
       log.warn('export.result_discarded', { key: result.key });
+      run.finished('stopped');
       return;
     }
     log.info('export.completed', { rows: result.rows, bytes: result.bytes, key: result.key });
+    run.finished('succeeded');
     await emitOutcome(deps, done);
   } catch (err) {
     if (shutdown.aborted) {
       // Not the job's fault: back to the queue for whichever worker is next, without waiting for the lease.
       await deps.store.release(job.jobId, deps.workerId);
       log.info('export.released', { reason: 'shutdown' });
+      run.finished('released');
       return;
     }
     if (leaseProblem) {
       log.warn('export.stopped', { reason: leaseProblem });
+      run.finished('stopped');
       return;
     }
     const error = toJobError(err);
@@ -93,10 +113,12 @@ export async function runClaimedJob(deps: RunnerDeps, job: Job, shutdown: AbortS
         code: error.code,
         message: error.message,
       });
+      run.finished('retrying');
       await deps.store.requeue(job.jobId, deps.workerId, delayMs);
       return;
     }
     log.warn('export.failed', { ...error, attempt: job.attempts });
+    run.finished('failed');
     await finishFailed(deps, job, deps.workerId, error);
   } finally {
     clearInterval(renewer);

@@ -11,6 +11,11 @@ import { createS3Client, type S3Settings } from '../../sinks/s3/client.ts';
 import { presignGet } from '../../sinks/s3/presign.ts';
 import { createSourceCatalog } from '../../planning/source-catalog.ts';
 import { startExportWorker, type ExportWorkerConfig } from './worker.ts';
+import {
+  startWorkerMetrics,
+  type WorkerMetricsEndpoint,
+  type WorkerMetricsSettings,
+} from './worker-metrics-endpoint.ts';
 
 export interface WorkerSettings {
   worker: ExportWorkerConfig;
@@ -25,10 +30,14 @@ export interface WorkerSettings {
   catalogPath?: string;
   /** A catalog already loaded (tests, embedding); wins over catalogPath. */
   catalog?: Catalog;
+  /** Where `/metrics` listens (SLUICE_WORKER_METRICS_PORT, default 9464); unset: no endpoint. */
+  metrics?: WorkerMetricsSettings;
 }
 
 export interface WorkerService {
   workerId: string;
+  /** The metrics endpoint's port, when it listens. */
+  metricsPort?: number;
   store: JobStore;
   stop(): Promise<void>;
 }
@@ -50,7 +59,16 @@ export async function startWorkerService(settings: WorkerSettings, log: Logger):
     ? createS3Client({ ...settings.s3, endpoint: settings.s3PublicEndpoint })
     : s3;
   const sources = new SourceRegistry(settings.sources);
+  let metrics: WorkerMetricsEndpoint | undefined;
   try {
+    metrics = settings.metrics
+      ? await startWorkerMetrics(settings.metrics, {
+          brokers: settings.worker.brokers,
+          groupId: settings.worker.groupId,
+          s3,
+          log,
+        })
+      : undefined;
     const worker = await startExportWorker(settings.worker, {
       store,
       runtime: {
@@ -66,12 +84,15 @@ export async function startWorkerService(settings: WorkerSettings, log: Logger):
       },
       presign: (bucket, key, ttl) => presignGet(publicS3, bucket, key, ttl),
       log,
+      ...(metrics ? { observer: metrics.observer } : {}),
     });
     return {
       workerId: worker.workerId,
       store,
+      ...(metrics ? { metricsPort: metrics.port } : {}),
       async stop() {
         await worker.stop();
+        await metrics?.stop();
         await sources.closeAll();
         s3.destroy();
         if (publicS3 !== s3) publicS3.destroy();
@@ -79,6 +100,7 @@ export async function startWorkerService(settings: WorkerSettings, log: Logger):
       },
     };
   } catch (err) {
+    await metrics?.stop();
     await sources.closeAll();
     await pool.end();
     throw err;

@@ -4,6 +4,7 @@ import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import type { Logger } from '../../core/logger.ts';
 import type { JobStore } from '../../jobs/job-store.ts';
 import { jsonEventCodec } from '../../schemas/event-codec.ts';
+import type { JobObserver } from '../../observability/worker-metrics.ts';
 import { Topics } from '../../schemas/topics.ts';
 import { createAvroEventCodec } from '../../schema-registry/avro-event-codec.ts';
 import { createRegistryClient } from '../../schema-registry/registry-client.ts';
@@ -39,6 +40,8 @@ export interface ExportWorkerDeps {
   runtime: JobRuntime;
   presign: (bucket: string, key: string, ttlSeconds: number) => Promise<PresignedUrl>;
   log: Logger;
+  /** Metrics about each job run (rows, bytes, durations). */
+  observer?: JobObserver;
 }
 
 export interface ExportWorker {
@@ -103,6 +106,7 @@ export async function startExportWorker(
     leaseMs: config.leaseMs,
     maxAttempts: config.maxAttempts,
     log,
+    ...(deps.observer ? { observer: deps.observer } : {}),
   };
   const scheduler = new JobScheduler(
     runnerDeps,

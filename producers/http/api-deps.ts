@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { RateLimiter, RatePolicySet } from '../../auth/rate-limiter.ts';
 import type { TokenStore } from '../../auth/tokens.ts';
 import type { Logger } from '../../core/logger.ts';
+import type { ApiMetrics } from '../../observability/api-metrics.ts';
 import type { IdempotencyStore } from '../../jobs/idempotency.ts';
 import type { JobStore } from '../../jobs/job-store.ts';
 import type { PlanningFacts } from '../../planning/export-plan.ts';
@@ -34,4 +35,6 @@ export interface ApiDeps {
   /** The seed's limits unless configured otherwise. */
   ratePolicies?: RatePolicySet;
   log: Logger;
+  /** Prometheus metrics; unset: no `/metrics` route. */
+  metrics?: ApiMetrics;
 }

@@ -5,6 +5,7 @@ import { problem, problemFromError, sendProblem } from './problem.ts';
 import { registerCsvGeneratorRoutes } from './routes-csv-generator.ts';
 import { registerExportRoutes } from './routes-exports.ts';
 import { registerJobRoutes } from './routes-jobs.ts';
+import { registerObservability } from './routes-observability.ts';
 
 /** The HTTP API as a fastify instance, not yet listening: `inject()` it in tests or `listen()` it. */
 export function buildApiApp(deps: ApiDeps): FastifyInstance {
@@ -19,6 +20,7 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
     sendProblem(reply, problem('ROUTE_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`)),
   );
 
+  registerObservability(app, deps.metrics);
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/openapi.json', async () => openApiDocument);
   registerExportRoutes(app, deps);

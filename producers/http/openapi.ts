@@ -166,6 +166,20 @@ export const openApiDocument = {
         responses: { '200': { description: 'OpenAPI 3.1', content: json({ type: 'object' }) } },
       },
     },
+    '/metrics': {
+      get: {
+        summary: 'Prometheus metrics: jobs by state and workspace, queue depth, outbox backlog, 429s',
+        security: [],
+        responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': {} } } },
+      },
+    },
+    '/jobs': {
+      get: {
+        summary: 'The Jobs page (HTML); it signs in with a bearer token and calls this API',
+        security: [],
+        responses: { '200': { description: 'The page', content: { 'text/html': {} } } },
+      },
+    },
     '/v1/exports': {
       post: exportOperation('Export a query from a configured source', ref('ExportBody')),
     },
@@ -310,7 +324,13 @@ export const openApiDocument = {
         properties: {
           id: { type: 'string' },
           status: ref('JobStatus'),
-          progress: { type: 'object', properties: { rows: { type: 'integer' }, bytes: { type: 'integer' } } },
+          format: { type: 'string' },
+          progress: {
+            type: 'object',
+            description:
+              'Rows and bytes so far while running (recorded with each lease renewal); final once succeeded',
+            properties: { rows: { type: 'integer' }, bytes: { type: 'integer' } },
+          },
           created_at: { type: 'string', format: 'date-time' },
           started_at: { type: ['string', 'null'], format: 'date-time' },
           finished_at: { type: ['string', 'null'], format: 'date-time' },

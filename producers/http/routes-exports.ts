@@ -24,6 +24,7 @@ import {
   problemFromError,
   type Problem,
 } from './problem.ts';
+import { formatTraceparent } from '../../observability/trace-context.ts';
 
 /**
  * Fields the server sets from the token; a body that sets them is refused, never silently overridden. The
@@ -187,11 +188,10 @@ export async function acceptExport(
     };
     // Every rule the worker would apply, applied now: what is knowable is a 4xx before any job exists.
     await planExport(request, deps.planning);
-    const { jobId } = await enqueueExport(
-      deps.pool,
-      request,
-      deps.requestTopic ? { topic: deps.requestTopic } : {},
-    );
+    const { jobId } = await enqueueExport(deps.pool, request, {
+      ...(deps.requestTopic ? { topic: deps.requestTopic } : {}),
+      ...(req.traceContext ? { traceparent: formatTraceparent(req.traceContext) } : {}),
+    });
     deps.onEnqueued?.();
     response = {
       status: 202,

@@ -19,6 +19,7 @@ export const ListJobsQuerySchema = z.object({
 export interface JobView {
   id: string;
   status: Job['status'];
+  format: string;
   progress: { rows: number; bytes: number };
   created_at: string;
   started_at: string | null;
@@ -30,6 +31,7 @@ export function jobView(job: Job): JobView {
   return {
     id: job.jobId,
     status: job.status,
+    format: job.format,
     progress: { rows: job.rows, bytes: job.bytes },
     created_at: job.createdAt.toISOString(),
     started_at: job.startedAt?.toISOString() ?? null,

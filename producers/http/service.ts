@@ -20,6 +20,7 @@ import { migrateOutbox } from '../outbox/migrations.ts';
 import { createOutboxProducer } from '../outbox/outbox-producer.ts';
 import { startOutboxRelay } from '../outbox/relay.ts';
 import { buildApiApp } from './app.ts';
+import { createApiMetrics } from '../../observability/api-metrics.ts';
 
 export interface ApiSettings {
   databaseUrl: string;
@@ -105,6 +106,7 @@ export async function startApiService(settings: ApiSettings, log: Logger): Promi
       },
       ...(settings.syncWaitMs !== undefined ? { syncWaitMs: settings.syncWaitMs } : {}),
       log,
+      metrics: createApiMetrics(pool),
     });
     try {
       await app.listen({ host: settings.host, port: settings.port });

@@ -8,6 +8,8 @@ import { Topics } from '../../schemas/topics.ts';
 export interface EnqueueOptions {
   /** Where the relay will publish it: the contract's request topic unless a deployment routes elsewhere. */
   topic?: string;
+  /** The W3C traceparent of the accepting call: sent as a Kafka header so the worker's logs join its trace. */
+  traceparent?: string;
 }
 
 export interface EnqueueResult {
@@ -26,7 +28,7 @@ export interface EnqueueResult {
 export async function enqueueExport(
   pool: pg.Pool,
   request: ExportRequested,
-  { topic = Topics.requests }: EnqueueOptions = {},
+  { topic = Topics.requests, traceparent }: EnqueueOptions = {},
 ): Promise<EnqueueResult> {
   const checked = ExportRequestedSchema.safeParse(request);
   if (!checked.success) {
@@ -63,7 +65,13 @@ export async function enqueueExport(
     }
     await client.query(
       `INSERT INTO sluice_outbox (topic, key, value, headers, job_id) VALUES ($1, $2, $3, $4, $5)`,
-      [topic, body.workspaceId, value, JSON.stringify({ 'sluice-job-id': jobId }), jobId],
+      [
+        topic,
+        body.workspaceId,
+        value,
+        JSON.stringify({ 'sluice-job-id': jobId, ...(traceparent ? { traceparent } : {}) }),
+        jobId,
+      ],
     );
     return { jobId, created: true };
   });

@@ -303,6 +303,8 @@ describe('job API', () => {
       [
         '/healthz',
         '/openapi.json',
+        '/metrics',
+        '/jobs',
         '/v1/exports',
         '/v1/jobs',
         '/v1/jobs/{id}',

@@ -1,6 +1,7 @@
 import { inject } from 'vitest';
 import type { Catalog } from '../../catalog/catalog.ts';
-import { silentLogger, createLogger } from '../../core/logger.ts';
+import { silentLogger, createLogger, type Logger } from '../../core/logger.ts';
+import type { WorkerMetricsSettings } from '../../consumers/export-worker/worker-metrics-endpoint.ts';
 import { startWorkerService, type WorkerService } from '../../consumers/export-worker/service.ts';
 import type { GrantedSourceConfig } from '../../planning/export-plan.ts';
 import { s3Settings } from './s3.ts';
@@ -17,6 +18,9 @@ export async function startTestWorker(
     catalog?: Catalog;
     /** Avro outcome events registered there (and Avro requests read); JSON without. */
     schemaRegistryUrl?: string;
+    /** Serve /metrics (port 0: a free one, read from WorkerService.metricsPort). */
+    metrics?: WorkerMetricsSettings;
+    log?: Logger;
   } = {},
 ): Promise<WorkerService> {
   const infra = inject('infra');
@@ -38,7 +42,8 @@ export async function startTestWorker(
       s3: s3Settings(),
       sources,
       ...(overrides.catalog ? { catalog: overrides.catalog } : {}),
+      ...(overrides.metrics ? { metrics: overrides.metrics } : {}),
     },
-    process.env.SLUICE_TEST_LOG ? createLogger({ level: 'debug' }) : silentLogger,
+    overrides.log ?? (process.env.SLUICE_TEST_LOG ? createLogger({ level: 'debug' }) : silentLogger),
   );
 }
