@@ -33,6 +33,9 @@ export const ErrorCodes = {
   REPORT_NOT_FOUND: 'REPORT_NOT_FOUND',
   ROUTE_NOT_FOUND: 'ROUTE_NOT_FOUND',
   INTERNAL_ERROR: 'INTERNAL_ERROR',
+  INTERRUPTED: 'INTERRUPTED',
+  TARGET_EXISTS: 'TARGET_EXISTS',
+  DATABASE_UNAVAILABLE: 'DATABASE_UNAVAILABLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -14,6 +14,7 @@ export function lazySource(dialect: string, load: () => Promise<Source>): Source
     compile: async (query) => (await ready()).compile(query),
     describe: async (query) => (await ready()).describe(query),
     stream: async (query, options) => (await ready()).stream(query, options),
+    estimateRows: async (query) => (await ready()).estimateRows?.(query),
     async close() {
       if (engine) await (await engine).close();
     },

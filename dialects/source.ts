@@ -119,5 +119,10 @@ export interface Source {
    * query's filters, or a note saying why the query cannot be sliced (or that it is empty).
    */
   keySpan?(query: TableQuery): Promise<KeySpan>;
+  /**
+   * Optional, for progress: the rows a query will return when the engine can say so cheaply (a table with
+   * no filters: PostgreSQL's planner statistics, SQLite's count), capped by its limit; undefined otherwise.
+   */
+  estimateRows?(query: Query): Promise<number | undefined>;
   close(): Promise<void>;
 }

@@ -142,6 +142,7 @@ async function tryNativeCsv(
         csv,
         header: plan.encoderOptions?.header ?? true,
         delimiter,
+        lineEnding: plan.encoderOptions?.lineEnding ?? 'crlf',
         sink: plan.sink,
         key,
         contentType: encoderFor('csv').contentType,

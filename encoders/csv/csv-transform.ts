@@ -7,15 +7,18 @@ import { createRowEncoder, encodeHeader } from './encode-row.ts';
 
 function createCsvTransform(
   columns: Column[],
-  { header = true, delimiter = ',' }: EncoderOptions,
+  { header = true, delimiter = ',', lineEnding = 'crlf' }: EncoderOptions,
 ): Transform {
   if (delimiter.length !== 1 || /["\r\n]/.test(delimiter)) {
     throw new SluiceError('USAGE', `CSV delimiter must be one character other than a quote or newline`, {
       details: { delimiter },
     });
   }
-  const encodeRow = createRowEncoder(columns, { delimiter });
-  let pendingHeader = header ? encodeHeader(columns, { delimiter }) : '';
+  if (lineEnding !== 'crlf' && lineEnding !== 'lf') {
+    throw new SluiceError('USAGE', `CSV line ending must be crlf or lf`, { details: { lineEnding } });
+  }
+  const encodeRow = createRowEncoder(columns, { delimiter, lineEnding });
+  let pendingHeader = header ? encodeHeader(columns, { delimiter, lineEnding }) : '';
   return new Transform({
     writableObjectMode: true,
     // One string per batch: far fewer chunks than per row, and still bounded by the batch size.

@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// `npm run build`: the TypeScript compiled to JavaScript in dist/ (same tree, `.ts` imports rewritten to
+// `.js`), so the package and the image start without transpiling at every run. Built into a fresh folder
+// and swapped in whole: a half-built dist/ is never the one bin/sluice.mjs picks.
+import { execFileSync } from 'node:child_process';
+import { cpSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const config = JSON.parse(readFileSync(join(root, 'tsconfig.build.json'), 'utf8'));
+const sourceDirs = config.include;
+const startedAtMs = Date.now();
+const next = join(root, 'dist.next');
+rmSync(next, { recursive: true, force: true });
+execFileSync(
+  process.execPath,
+  [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', next],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
+// Files the modules read at run time beside themselves (catalogs, JSON Schemas, Maven poms).
+for (const dir of sourceDirs) copyAssets(join(root, dir), join(next, dir));
+writeFileSync(join(next, 'BUILD.json'), JSON.stringify({ startedAtMs, sourceDirs }, null, 2) + '\n');
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+renameSync(next, join(root, 'dist'));
+process.stderr.write(`built dist/ in ${((Date.now() - startedAtMs) / 1000).toFixed(1)} s\n`);
+
+function copyAssets(from, to) {
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    const src = join(from, entry.name);
+    if (entry.isDirectory()) copyAssets(src, join(to, entry.name));
+    else if (/\.(json|xml)$/.test(entry.name)) cpSync(src, join(to, entry.name));
+  }
+}
