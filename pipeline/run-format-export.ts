@@ -1,7 +1,7 @@
 import { isSluiceError, SluiceError } from '../core/errors.ts';
 import type { CompiledQuery, Query, Source } from '../dialects/source.ts';
-import type { EncoderOptions } from '../encoders/encoder.ts';
-import { encoderFor } from '../encoders/index.ts';
+import type { EncoderOptions, EncoderSpec } from '../encoders/encoder.ts';
+import { loadEncoder } from '../encoders/load-encoder.ts';
 import { SQL_EXTENSION } from '../encoders/sql/render-sql.ts';
 import type { Column } from '../schemas/column.ts';
 import type { Sink, StoredObject } from '../sinks/sink.ts';
@@ -72,7 +72,7 @@ export async function runFormatExport(
   }: { signal?: AbortSignal; onProgress?: ProgressListener; batchRows?: number } = {},
 ): Promise<FormatExportResult> {
   const isSql = plan.format === 'sql';
-  const encoder = isSql ? undefined : encoderFor(plan.format); // FORMAT_UNSUPPORTED
+  const encoder = isSql ? undefined : await loadEncoder(plan.format); // FORMAT_UNSUPPORTED
   const compressionKind = plan.compression ?? 'none';
   if (compressionKind !== 'none' && !TEXT_FORMATS.has(plan.format)) {
     throw new SluiceError(
@@ -145,7 +145,7 @@ async function tryNativeCsv(
         lineEnding: plan.encoderOptions?.lineEnding ?? 'crlf',
         sink: plan.sink,
         key,
-        contentType: encoderFor('csv').contentType,
+        contentType: (await loadEncoder('csv')).contentType,
         compression,
       },
       { signal, onProgress },
@@ -166,7 +166,7 @@ function isSplit(split: SplitOptions | undefined): split is SplitOptions {
 
 async function runSplitFormatExport(
   plan: FormatExportPlan,
-  encoder: ReturnType<typeof encoderFor>,
+  encoder: EncoderSpec,
   compression: Compression,
   suffix: string,
   options: { signal?: AbortSignal; onProgress?: ProgressListener; batchRows?: number },
