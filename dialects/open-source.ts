@@ -1,5 +1,6 @@
 import { SluiceError } from '../core/errors.ts';
 import { lazySource } from './lazy-source.ts';
+import { redact } from './redact-url.ts';
 import type { Source } from './source.ts';
 import { createSqliteSource } from './sqlite/source.ts';
 
@@ -45,9 +46,4 @@ export function openSource(url: string, options: OpenSourceOptions = {}): Source
         { details: { scheme } },
       );
   }
-}
-
-/** Connection URLs carry passwords; error messages and logs must not. */
-export function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 }

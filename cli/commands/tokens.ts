@@ -78,7 +78,7 @@ export function registerTokensCommand(program: Command, env: Env): void {
 async function withStore(env: Env, fn: (store: TokenStore) => Promise<void>): Promise<void> {
   const { migrateAuthStore } = await import('../../auth/migrations.ts');
   const { TokenStore } = await import('../../auth/tokens.ts');
-  // The same database and default as the workers (readWorkerSettings), without needing S3 settings.
+  // The workers' database (DATABASE_URL), without needing S3 settings; by hand, the local one by default.
   await withStateDb(readDatabaseUrl(env), async (pool) => {
     await migrateAuthStore(pool);
     await fn(new TokenStore(pool));

@@ -4,21 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { SluiceError } from '../../core/errors.ts';
 import { createDirectSink } from '../../sinks/direct-sink.ts';
 import { createLocalFolderSink } from '../../sinks/local-folder.ts';
-import type { Sink } from '../../sinks/sink.ts';
 import type { Env } from '../env.ts';
+import type { OutputTarget } from './target.ts';
 
-export interface OutputTarget {
-  /** stdout and devices are written directly; files beside and renamed; S3 by multipart upload. */
-  kind: 'stdout' | 'device' | 'file' | 's3';
-  sink: Sink;
-  key: string;
-  /** For messages: the path, `s3://…` or `-`. */
-  display: string;
-  /** --no-clobber's early check (the commit checks again, atomically for files). */
-  assertAbsent(): Promise<void>;
-  /** Releases clients the sink holds. */
-  close(): void;
-}
+export type { OutputTarget } from './target.ts';
 
 /** Paths that name a stream of this process rather than a file, whatever they resolve to. */
 const STDOUT_PATHS = new Set(['/dev/stdout', '/dev/fd/1', '/proc/self/fd/1']);

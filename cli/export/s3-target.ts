@@ -4,7 +4,7 @@ import { createS3Client } from '../../sinks/s3/client.ts';
 import { createS3Sink } from '../../sinks/s3/s3-sink.ts';
 import type { Env } from '../env.ts';
 import { readS3Settings } from '../s3-settings.ts';
-import type { OutputTarget } from './output-target.ts';
+import type { OutputTarget } from './target.ts';
 
 /** `s3://bucket/key`, with the bucket from the URL and everything else from the S3 settings. */
 export function s3Target(out: string, env: Env, noClobber: boolean): OutputTarget {

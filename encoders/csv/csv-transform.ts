@@ -1,21 +1,21 @@
 import { Transform } from 'node:stream';
 import type { Column } from '../../schemas/column.ts';
-import { SluiceError } from '../../core/errors.ts';
-import type { RowBatch } from '../../dialects/source.ts';
+import type { RowBatch } from '../../core/rows.ts';
 import type { EncoderOptions, EncoderSpec } from '../encoder.ts';
 import { createRowEncoder, encodeHeader } from './encode-row.ts';
+import { invalidFields } from '../../schemas/parse-contract.ts';
 
 function createCsvTransform(
   columns: Column[],
   { header = true, delimiter = ',', lineEnding = 'crlf' }: EncoderOptions,
 ): Transform {
   if (delimiter.length !== 1 || /["\r\n]/.test(delimiter)) {
-    throw new SluiceError('USAGE', `CSV delimiter must be one character other than a quote or newline`, {
-      details: { delimiter },
-    });
+    throw invalidFields([
+      { field: 'options.delimiter', rule: 'must be one character other than a quote or newline' },
+    ]);
   }
   if (lineEnding !== 'crlf' && lineEnding !== 'lf') {
-    throw new SluiceError('USAGE', `CSV line ending must be crlf or lf`, { details: { lineEnding } });
+    throw invalidFields([{ field: 'options.lineEnding', rule: 'must be crlf or lf' }]);
   }
   const encodeRow = createRowEncoder(columns, { delimiter, lineEnding });
   let pendingHeader = header ? encodeHeader(columns, { delimiter, lineEnding }) : '';

@@ -2,10 +2,9 @@ import {
   CreateBucketCommand,
   HeadBucketCommand,
   ListBucketsCommand,
+  S3Client,
   S3ServiceException,
-  type S3Client,
 } from '@aws-sdk/client-s3';
-import { createS3Client } from '../../sinks/s3/client.ts';
 
 export interface S3Endpoint {
   endpoint: string;
@@ -15,16 +14,15 @@ export interface S3Endpoint {
 }
 
 function probeClient(s3: S3Endpoint): S3Client {
-  return createS3Client(
-    {
-      endpoint: s3.endpoint,
-      region: s3.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-    },
+  return new S3Client({
+    endpoint: s3.endpoint,
+    region: s3.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
     // The caller polls; one attempt with short timeouts keeps each poll quick.
-    { maxAttempts: 1, requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000 } },
-  );
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000 },
+  });
 }
 
 /** Healthy means a real SigV4-signed request with our credentials succeeds (ListBuckets). */
