@@ -4,6 +4,8 @@ import type { LineEnding } from '../../encoders/encoder.ts';
 import type { Compression } from '../../pipeline/compression.ts';
 import type { Progress } from '../../pipeline/progress.ts';
 import { runFormatExport, type FormatExportResult } from '../../pipeline/run-format-export.ts';
+import { checkOptions } from '../../planning/check-options.ts';
+import { invalidFields, type FieldError } from '../../schemas/parse-contract.ts';
 import type { Env } from '../env.ts';
 import { resolveOutputTarget, type OutputTarget } from './output-target.ts';
 import { createProgressLine } from './progress-line.ts';
@@ -39,6 +41,20 @@ export async function exportOnce(
   env: Env,
   { signal, onProgress }: OneShotOptions = {},
 ): Promise<OneShotResult> {
+  // The same option rules as every planned export; the one-shot path has no grants (the operator holds the URL).
+  const errors: FieldError[] = [];
+  checkOptions(
+    {
+      format: spec.format,
+      query: spec.query,
+      options: {
+        ...(spec.compression ? { compression: spec.compression } : {}),
+        ...(spec.delimiter !== undefined && spec.format === 'csv' ? { delimiter: spec.delimiter } : {}),
+      },
+    },
+    errors,
+  );
+  if (errors.length > 0) throw invalidFields(errors);
   const target = await resolveOutputTarget(spec.out, env, { noClobber: spec.noClobber ?? false });
   try {
     await target.assertAbsent();

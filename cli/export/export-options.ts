@@ -1,7 +1,8 @@
 import { SluiceError } from '../../core/errors.ts';
 import { redactUrl } from '../../core/redact.ts';
 import type { Query } from '../../dialects/source.ts';
-import { FORMATS, type LineEnding } from '../../encoders/encoder.ts';
+import type { LineEnding } from '../../encoders/encoder.ts';
+import { EXPORT_FORMATS } from '../../planning/check-options.ts';
 import type { Compression } from '../../pipeline/compression.ts';
 import { extensionOf, formatFromPath } from './format-from-path.ts';
 import { parseCount, parseOrderBy, parseWhere } from './parse-where.ts';
@@ -40,7 +41,6 @@ export interface ExportSpec {
   output: 'text' | 'json' | 'quiet';
 }
 
-export const EXPORT_FORMATS: readonly string[] = [...FORMATS, 'sql'];
 const TEXT_FORMATS = new Set(['csv', 'ndjson', 'json', 'sql']);
 const COMPRESSIONS: readonly Compression[] = ['none', 'gzip', 'zstd'];
 const SOURCE_SCHEMES = ['postgres', 'postgresql', 'mysql', 'mariadb', 'sqlite', 'duckdb'];
