@@ -13,7 +13,7 @@ const UNREACHABLE = new Set([
 
 /**
  * A pool on sluice's own PostgreSQL (DATABASE_URL) for an operator command, closed afterwards. A database that
- * cannot be reached or refuses the login is DATABASE_UNAVAILABLE naming the (redacted) URL, not a stack trace.
+ * cannot be reached or refuses the login is INFRA_UNAVAILABLE naming the (redacted) URL, not a stack trace.
  */
 export async function withStateDb<T>(databaseUrl: string, work: (pool: pg.Pool) => Promise<T>): Promise<T> {
   const { default: pgModule } = await import('pg');
@@ -26,14 +26,10 @@ export async function withStateDb<T>(databaseUrl: string, work: (pool: pg.Pool) 
     } catch (err) {
       const code = (err as { code?: string }).code ?? '';
       const reason = UNREACHABLE.has(code) || /^(08|28|3D)/.test(code) ? (err as Error).message : String(err);
-      throw new SluiceError(
-        'DATABASE_UNAVAILABLE',
-        `sluice's database ${redactUrl(databaseUrl)}: ${reason}`,
-        {
-          cause: err,
-          retriable: true,
-        },
-      );
+      throw new SluiceError('INFRA_UNAVAILABLE', `sluice's database ${redactUrl(databaseUrl)}: ${reason}`, {
+        cause: err,
+        retriable: true,
+      });
     }
     return await work(pool);
   } finally {

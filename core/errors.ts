@@ -41,7 +41,6 @@ export const ErrorCodes = {
   INTERRUPTED: 'INTERRUPTED',
   TARGET_EXISTS: 'TARGET_EXISTS',
   POLICY_NOT_FOUND: 'POLICY_NOT_FOUND',
-  DATABASE_UNAVAILABLE: 'DATABASE_UNAVAILABLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

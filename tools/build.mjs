@@ -4,14 +4,17 @@
 // and swapped in whole: a half-built dist/ is never the one bin/sluice.mjs picks.
 import { execFileSync } from 'node:child_process';
 import { cpSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const config = JSON.parse(readFileSync(join(root, 'tsconfig.build.json'), 'utf8'));
 const sourceDirs = config.include;
 const startedAtMs = Date.now();
-const next = join(root, 'dist.next');
+// `--out DIR` builds elsewhere (the image test builds into the folder it assembles); default dist/.
+const outAt = process.argv.indexOf('--out');
+const dist = outAt > 0 ? resolve(process.argv[outAt + 1]) : join(root, 'dist');
+const next = `${dist}.next`;
 rmSync(next, { recursive: true, force: true });
 execFileSync(
   process.execPath,
@@ -24,8 +27,8 @@ execFileSync(
 // Files the modules read at run time beside themselves (catalogs, JSON Schemas, Maven poms).
 for (const dir of sourceDirs) copyAssets(join(root, dir), join(next, dir));
 writeFileSync(join(next, 'BUILD.json'), JSON.stringify({ startedAtMs, sourceDirs }, null, 2) + '\n');
-rmSync(join(root, 'dist'), { recursive: true, force: true });
-renameSync(next, join(root, 'dist'));
+rmSync(dist, { recursive: true, force: true });
+renameSync(next, dist);
 process.stderr.write(`built dist/ in ${((Date.now() - startedAtMs) / 1000).toFixed(1)} s\n`);
 
 function copyAssets(from, to) {

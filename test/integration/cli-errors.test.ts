@@ -56,13 +56,13 @@ describe('sluice failures', () => {
     );
   });
 
-  it('an unreachable DATABASE_URL: DATABASE_UNAVAILABLE, URL redacted', async () => {
+  it('an unreachable DATABASE_URL: INFRA_UNAVAILABLE, URL redacted', async () => {
     const run = await runCli(['tokens', 'list', '--workspace', 'w'], {
       DATABASE_URL: `postgres://ops:${SECRET}@127.0.0.1:1/state`,
     });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(
-      /^sluice: DATABASE_UNAVAILABLE: sluice's database postgres:\/\/\*\*\*:\*\*\*@127\.0\.0\.1:1\/state/,
+      /^sluice: INFRA_UNAVAILABLE: sluice's database postgres:\/\/\*\*\*:\*\*\*@127\.0\.0\.1:1\/state/,
     );
     expect(run.stderr).not.toContain(SECRET);
   });
