@@ -6,6 +6,7 @@ import { registerExportCommand } from './commands/export.ts';
 import { registerInfraCommand } from './commands/infra.ts';
 import { registerSubmitCommand } from './commands/submit.ts';
 import { registerPoliciesCommand } from './commands/policies.ts';
+import { registerSourcesCommand } from './commands/sources.ts';
 import { registerTokensCommand } from './commands/tokens.ts';
 import { registerWorkerCommand } from './commands/worker.ts';
 import { ExitCodes, reportFailure } from './report-error.ts';
@@ -52,6 +53,7 @@ export function createProgram(env: Env): Command {
   registerSubmitCommand(program, env);
   registerTokensCommand(program, env);
   registerPoliciesCommand(program, env);
+  registerSourcesCommand(program, env);
   registerWorkerCommand(program, env);
   return program;
 }

@@ -30,7 +30,7 @@ export function checkOptions(
   if (!EXPORT_FORMATS.includes(format)) {
     errors.push({
       field: 'format',
-      rule: `one of ${EXPORT_FORMATS.join(', ')} (the rendered formats pdf, xlsx, png and pptx are not available yet)`,
+      rule: `${JSON.stringify(format)} is not one of ${EXPORT_FORMATS.join(', ')} (the rendered formats pdf, xlsx, png and pptx are not available yet)`,
     });
   }
   const compression = options.compression ?? 'none';
