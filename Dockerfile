@@ -1,6 +1,6 @@
 # sluice: one image, two roles (`api` and `worker`), chosen by the command.
-# What ships is listed once, in package.json "files"; `npm pack` applies that list below, and
-# test/unit/image-files.test.ts assembles the same set and runs the commands in it.
+# What ships is listed once, in package.json "files" (bin/ and the compiled dist/); `npm pack` applies that list
+# below, and test/unit/image-files.test.ts assembles the same set and runs the commands in it.
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 # better-sqlite3 and zstd-napi fall back to compiling when no prebuilt binary matches.
@@ -11,7 +11,10 @@ RUN npm ci --omit=dev --no-audit --no-fund
 FROM node:20-bookworm-slim AS pack
 WORKDIR /src
 COPY . .
-RUN npm pack --ignore-scripts --silent --pack-destination /tmp \
+# The image runs the TypeScript compiled to dist/ (npm run build; "files" ships bin/ and dist/ only), so it
+# starts without transpiling. Compiling needs typescript and the type packages, not the native modules.
+RUN npm ci --ignore-scripts --no-audit --no-fund && npm run build \
+  && npm pack --ignore-scripts --silent --pack-destination /tmp \
   && mkdir /app && tar -xzf /tmp/sluice-*.tgz -C /app --strip-components=1
 
 FROM node:20-bookworm-slim

@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.infra/', 'out/', 'coverage/'] },
+  { ignores: ['node_modules/', '.infra/', 'out/', 'coverage/', 'dist/', 'dist.next/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

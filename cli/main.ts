@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { isSluiceError } from '../core/errors.ts';
 import { registerApiCommand } from './commands/api.ts';
+import { registerCompletionCommand } from './commands/completion.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerExportCommand } from './commands/export.ts';
 import { registerInfraCommand } from './commands/infra.ts';
@@ -11,19 +11,44 @@ import { registerPoliciesCommand } from './commands/policies.ts';
 import { registerSourcesCommand } from './commands/sources.ts';
 import { registerTokensCommand } from './commands/tokens.ts';
 import { registerWorkerCommand } from './commands/worker.ts';
+import { ExitCodes, reportFailure } from './report-error.ts';
+import { readVersion } from './version.ts';
 
 export type { Env } from './env.ts';
 import type { Env } from './env.ts';
 
-/** The only entry point that sees the process environment; every command gets what it needs passed in. */
+/**
+ * The only entry point that sees the process environment; every command gets what it needs passed in.
+ * Command modules import their machinery when they run, so `--help` loads commander and little else.
+ */
 export async function main(argv: string[], env: Env): Promise<number> {
+  const program = createProgram(env);
+  try {
+    await program.parseAsync(argv);
+    return ExitCodes.ok;
+  } catch (err) {
+    // Commander has already printed its own usage errors (see configureOutput); --help and --version exit 0.
+    if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCodes.ok : ExitCodes.usage;
+    const failure = reportFailure(err, { debug: env.SLUICE_DEBUG === '1' });
+    process.stderr.write(failure.text);
+    return failure.exitCode;
+  }
+}
+
+export function createProgram(env: Env): Command {
   const program = new Command()
     .name('sluice')
     .description('Move bulk query results out of databases and into object storage.')
+    .version(readVersion(), '-V, --version', 'print the version')
     .exitOverride()
-    .showHelpAfterError();
+    .configureOutput({
+      // Usage errors look like every other failure: one line, a code, then where to look.
+      outputError: (text, write) => write(`sluice: USAGE: ${text.replace(/^error: /, '')}`),
+    })
+    .showHelpAfterError('(add --help for usage)');
 
   registerApiCommand(program, env);
+  registerCompletionCommand(program);
   registerDemoCommand(program, env);
   registerExportCommand(program, env);
   registerInfraCommand(program, env);
@@ -34,16 +59,5 @@ export async function main(argv: string[], env: Env): Promise<number> {
   registerPoliciesCommand(program, env);
   registerSourcesCommand(program, env);
   registerWorkerCommand(program, env);
-
-  try {
-    await program.parseAsync(argv);
-    return 0;
-  } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode;
-    if (isSluiceError(err)) {
-      process.stderr.write(`sluice: ${err.code}: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
-  }
+  return program;
 }

@@ -40,6 +40,9 @@ export const ErrorCodes = {
   REPORT_NOT_FOUND: 'REPORT_NOT_FOUND',
   ROUTE_NOT_FOUND: 'ROUTE_NOT_FOUND',
   INTERNAL_ERROR: 'INTERNAL_ERROR',
+  INTERRUPTED: 'INTERRUPTED',
+  TARGET_EXISTS: 'TARGET_EXISTS',
+  POLICY_NOT_FOUND: 'POLICY_NOT_FOUND',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -1,6 +1,5 @@
 import { SluiceError } from '../core/errors.ts';
 import { lazySource } from './lazy-source.ts';
-import { createPostgresSource } from './postgres/source.ts';
 import { redact } from './redact-url.ts';
 import type { Source } from './source.ts';
 import { createSqliteSource } from './sqlite/source.ts';
@@ -18,7 +17,11 @@ export function openSource(url: string, options: OpenSourceOptions = {}): Source
   switch (scheme) {
     case 'postgres':
     case 'postgresql':
-      return createPostgresSource({ url, ...options });
+      return lazySource(
+        'postgres',
+        async () => (await import('./postgres/source.ts')).createPostgresSource({ url, ...options }),
+        { streamCsv: true, keySpan: true },
+      );
     case 'mysql':
     case 'mariadb':
       return lazySource('mysql', async () =>

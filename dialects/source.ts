@@ -129,6 +129,11 @@ export interface Source {
    */
   keySpan?(query: TableQuery): Promise<KeySpan>;
   /**
+   * Optional, for progress: the rows a query will return when the engine can say so cheaply (a table with
+   * no filters: PostgreSQL's planner statistics, SQLite's count), capped by its limit; undefined otherwise.
+   */
+  estimateRows?(query: Query): Promise<number | undefined>;
+  /**
    * The table a table query names, as the engine resolves it (schema, stored name, columns), without reading
    * rows: what planning checks grants and columns against. TABLE_NOT_FOUND when it does not exist.
    */

@@ -2,8 +2,10 @@ import type { Transform } from 'node:stream';
 import type { Column } from '../schemas/column.ts';
 
 /** The row formats, by name: light to import (help texts, request checks) without loading any encoder. */
-export const FORMATS = ['csv', 'ndjson', 'json', 'parquet', 'arrow'] as const;
+export const FORMATS = ['csv', 'ndjson', 'json', 'parquet', 'arrow', 'arrow-file'] as const;
 export type Format = (typeof FORMATS)[number];
+
+export type LineEnding = 'crlf' | 'lf';
 
 export type ParquetCompression = 'zstd' | 'snappy' | 'none';
 
@@ -12,6 +14,8 @@ export interface EncoderOptions {
   header?: boolean;
   /** csv: one character (default `,`) */
   delimiter?: string;
+  /** csv: how rows end, `crlf` (RFC 4180, the default) or `lf` */
+  lineEnding?: LineEnding;
   /**
    * parquet: rows per row group (default 262,144; a group also closes at 16 MiB encoded). A row group is
    * what a reader fetches and decodes as a unit; the writer holds one in memory, compressed, before writing

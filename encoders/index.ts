@@ -1,5 +1,5 @@
 import { SluiceError } from '../core/errors.ts';
-import { arrowEncoder } from './arrow/arrow-transform.ts';
+import { arrowEncoder, arrowFileEncoder } from './arrow/arrow-transform.ts';
 import { csvEncoder } from './csv/csv-transform.ts';
 import { FORMATS, type EncoderSpec, type Format } from './encoder.ts';
 import { jsonEncoder } from './json/json-transform.ts';
@@ -12,6 +12,7 @@ const encoders: Record<Format, EncoderSpec> = {
   json: jsonEncoder,
   parquet: parquetEncoder,
   arrow: arrowEncoder,
+  'arrow-file': arrowFileEncoder,
 };
 
 export const formats: readonly Format[] = FORMATS;

@@ -21,6 +21,12 @@ export interface TakenRows {
 export class CsvRowScanner {
   #inQuotes = false;
   #ends = new Int32Array(1024);
+  /** false: rows keep the engine's LF (`lineEnding: 'lf'`), so chunks pass through uncopied. */
+  readonly #crlf: boolean;
+
+  constructor({ crlf = true }: { crlf?: boolean } = {}) {
+    this.#crlf = crlf;
+  }
 
   /** Inside a quoted field at the end of what was scanned (a row is open whatever the last byte). */
   get inQuotes(): boolean {
@@ -72,7 +78,7 @@ export class CsvRowScanner {
   }
 
   #withCrlf(chunk: Buffer, end: number, rows: number): Buffer {
-    if (rows === 0) return end === chunk.length ? chunk : chunk.subarray(0, end);
+    if (rows === 0 || !this.#crlf) return end === chunk.length ? chunk : chunk.subarray(0, end);
     const out = Buffer.allocUnsafe(end + rows);
     let from = 0;
     let at = 0;
@@ -90,10 +96,14 @@ export class CsvRowScanner {
 
 /**
  * Engine-written CSV → the file's bytes: the header first (encoders/csv's own, so both paths agree),
- * row ends rewritten to CRLF, rows counted as they pass for progress.
+ * row ends rewritten to CRLF (unless `crlf: false`), rows counted as they pass for progress.
  */
-export function createCsvRowTransform(header: string, onRows: (rows: number) => void): Transform {
-  const scanner = new CsvRowScanner();
+export function createCsvRowTransform(
+  header: string,
+  onRows: (rows: number) => void,
+  { crlf = true }: { crlf?: boolean } = {},
+): Transform {
+  const scanner = new CsvRowScanner({ crlf });
   let pending = header;
   return new Transform({
     transform(chunk: Buffer, _enc, callback) {

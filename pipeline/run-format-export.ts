@@ -1,7 +1,7 @@
 import { isSluiceError, SluiceError } from '../core/errors.ts';
 import type { CompiledQuery, Query, Source } from '../dialects/source.ts';
-import type { EncoderOptions } from '../encoders/encoder.ts';
-import { encoderFor } from '../encoders/index.ts';
+import type { EncoderOptions, EncoderSpec } from '../encoders/encoder.ts';
+import { loadEncoder } from '../encoders/load-encoder.ts';
 import { SQL_EXTENSION } from '../encoders/sql/render-sql.ts';
 import type { Column } from '../schemas/column.ts';
 import type { Sink, StoredObject } from '../sinks/sink.ts';
@@ -70,7 +70,7 @@ export async function runFormatExport(
   }: { signal?: AbortSignal; onProgress?: ProgressListener; batchRows?: number } = {},
 ): Promise<FormatExportResult> {
   const isSql = plan.format === 'sql';
-  const encoder = isSql ? undefined : encoderFor(plan.format); // FORMAT_UNSUPPORTED
+  const encoder = isSql ? undefined : await loadEncoder(plan.format); // FORMAT_UNSUPPORTED
   // Format and option combinations were checked when the export was planned (planning/check-options.ts).
   const compressionKind = plan.compression ?? 'none';
   const compression = createCompression(compressionKind);
@@ -133,9 +133,10 @@ async function tryNativeCsv(
         csv,
         header: plan.encoderOptions?.header ?? true,
         delimiter,
+        lineEnding: plan.encoderOptions?.lineEnding ?? 'crlf',
         sink: plan.sink,
         key,
-        contentType: encoderFor('csv').contentType,
+        contentType: (await loadEncoder('csv')).contentType,
         compression,
       },
       { signal, onProgress },
@@ -156,7 +157,7 @@ function isSplit(split: SplitOptions | undefined): split is SplitOptions {
 
 async function runSplitFormatExport(
   plan: FormatExportPlan,
-  encoder: ReturnType<typeof encoderFor>,
+  encoder: EncoderSpec,
   compression: Compression,
   suffix: string,
   options: { signal?: AbortSignal; onProgress?: ProgressListener; batchRows?: number },

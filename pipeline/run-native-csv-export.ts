@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeIntoWriter } from '../sinks/settle-writer.ts';
 import type { CsvByteStream } from '../dialects/source.ts';
 import { encodeHeader } from '../encoders/csv/encode-row.ts';
+import type { LineEnding } from '../encoders/encoder.ts';
 import type { Sink } from '../sinks/sink.ts';
 import type { CompressionStage } from './compression.ts';
 import { createCsvRowTransform } from './csv-rows.ts';
@@ -12,6 +13,8 @@ export interface NativeCsvPlan {
   csv: CsvByteStream;
   header: boolean;
   delimiter: string;
+  /** Row ends as the file should have them; the engine writes LF. Default crlf. */
+  lineEnding?: LineEnding;
   sink: Sink;
   key: string;
   contentType: string;
@@ -28,11 +31,14 @@ export async function runNativeCsvExport(
   { signal, onProgress }: { signal?: AbortSignal; onProgress?: ProgressListener } = {},
 ): Promise<ExportResult> {
   const meter = createProgressMeter(onProgress);
-  const header = plan.header ? encodeHeader(plan.csv.columns, { delimiter: plan.delimiter }) : '';
+  const lineEnding = plan.lineEnding ?? 'crlf';
+  const header = plan.header ? encodeHeader(plan.csv.columns, { delimiter: plan.delimiter, lineEnding }) : '';
   const writer = plan.sink.createWriter(plan.key, {
     contentType: plan.compression?.contentType ?? plan.contentType,
   });
-  const stages: NodeJS.ReadWriteStream[] = [createCsvRowTransform(header, meter.countRows)];
+  const stages: NodeJS.ReadWriteStream[] = [
+    createCsvRowTransform(header, meter.countRows, { crlf: lineEnding === 'crlf' }),
+  ];
   if (plan.compression) stages.push(plan.compression.transform);
   stages.push(meter.bytes);
   const object = await pipeIntoWriter(

@@ -187,12 +187,14 @@ async function openInput(
     const delimiter = encoderOptions.delimiter ?? ',';
     const csv = await plan.source.streamCsv(query, { signal, delimiter });
     if (csv) {
-      const header = (encoderOptions.header ?? true) ? encodeHeader(csv.columns, { delimiter }) : '';
+      const lineEnding = encoderOptions.lineEnding ?? 'crlf';
+      const header =
+        (encoderOptions.header ?? true) ? encodeHeader(csv.columns, { delimiter, lineEnding }) : '';
       return {
         columns: csv.columns,
         compiled: csv.compiled,
         units: csv.chunks,
-        chunker: createCsvChunker(),
+        chunker: createCsvChunker({ crlf: lineEnding === 'crlf' }),
         entry: () => createHeaderPrefix(header),
       };
     }

@@ -3,9 +3,11 @@ import { RowPolicySchema, type PolicyStore, type RowPolicy } from './row-policy.
 
 export interface PgPolicyStore extends PolicyStore {
   putPolicy(policy: RowPolicy): Promise<void>;
-  deletePolicy(workspaceId: string, policyId: string): Promise<void>;
+  /** Resolves false when the workspace has no such policy. */
+  deletePolicy(workspaceId: string, policyId: string): Promise<boolean>;
   addMember(workspaceId: string, group: string, member: string): Promise<void>;
-  removeMember(workspaceId: string, group: string, member: string): Promise<void>;
+  /** Resolves false when the user was not in the group. */
+  removeMember(workspaceId: string, group: string, member: string): Promise<boolean>;
   /** Every policy of a workspace, by id (for operators; a recipient's own come from policiesFor). */
   listPolicies(workspaceId: string): Promise<RowPolicy[]>;
   /** Every group of a workspace with its members. */
@@ -81,10 +83,11 @@ export function createPgPolicyStore(pool: pg.Pool): PgPolicyStore {
     },
 
     async deletePolicy(workspaceId, policyId) {
-      await pool.query('DELETE FROM sluice_row_policies WHERE workspace_id = $1 AND policy_id = $2', [
-        workspaceId,
-        policyId,
-      ]);
+      const { rowCount } = await pool.query(
+        'DELETE FROM sluice_row_policies WHERE workspace_id = $1 AND policy_id = $2',
+        [workspaceId, policyId],
+      );
+      return (rowCount ?? 0) > 0;
     },
 
     async addMember(workspaceId, group, member) {
@@ -96,10 +99,11 @@ export function createPgPolicyStore(pool: pg.Pool): PgPolicyStore {
     },
 
     async removeMember(workspaceId, group, member) {
-      await pool.query(
+      const { rowCount } = await pool.query(
         'DELETE FROM sluice_group_members WHERE workspace_id = $1 AND group_name = $2 AND member = $3',
         [workspaceId, group, member],
       );
+      return (rowCount ?? 0) > 0;
     },
   };
 }

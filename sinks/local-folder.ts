@@ -1,5 +1,5 @@
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
+import { link, mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { Writable } from 'node:stream';
@@ -9,10 +9,15 @@ import type { ObjectWriter, Sink, StoredObject, WriteOptions } from './sink.ts';
 
 export interface LocalFolderSinkOptions {
   root: string;
+  /**
+   * Never replace a file that exists: the finished file is hard-linked into place (which fails if the name
+   * is taken, atomically) instead of renamed over it, and the write fails with TARGET_EXISTS.
+   */
+  noClobber?: boolean;
 }
 
 /** The embedded default's object store: a folder, with the same all-or-nothing commit as S3 multipart. */
-export function createLocalFolderSink({ root }: LocalFolderSinkOptions): Sink {
+export function createLocalFolderSink({ root, noClobber = false }: LocalFolderSinkOptions): Sink {
   const base = resolve(root);
   const pathOf = (key: string): string => {
     const target = resolve(base, key);
@@ -26,7 +31,7 @@ export function createLocalFolderSink({ root }: LocalFolderSinkOptions): Sink {
   return {
     kind: 'file',
     createWriter(key: string, options: WriteOptions): ObjectWriter {
-      return new LocalFileWriter(pathOf(key), key, options);
+      return new LocalFileWriter(pathOf(key), key, options, noClobber);
     },
     async remove(key: string): Promise<void> {
       await rm(pathOf(key), { force: true });
@@ -48,9 +53,11 @@ class LocalFileWriter extends Writable implements ObjectWriter {
     readonly target: string,
     readonly key: string,
     readonly options: WriteOptions,
+    readonly noClobber: boolean,
   ) {
     super();
-    this.#temp = join(dirname(target), `.${randomBytes(6).toString('hex')}.partial`);
+    // Named after its target, so whoever finds one left by a killed process knows what it was.
+    this.#temp = join(dirname(target), `.${basename(target)}.${randomBytes(4).toString('hex')}.partial`);
     this.stored = new Promise((res, rej) => {
       this.#resolve = res;
       this.#reject = rej;
@@ -76,7 +83,7 @@ class LocalFileWriter extends Writable implements ObjectWriter {
     const file = this.#file!;
     file
       .close()
-      .then(() => rename(this.#temp, this.target))
+      .then(() => (this.noClobber ? linkInPlace(this.#temp, this.target) : rename(this.#temp, this.target)))
       .then(
         () => {
           this.#file = undefined;
@@ -111,7 +118,20 @@ class LocalFileWriter extends Writable implements ObjectWriter {
   }
 }
 
+async function linkInPlace(temp: string, target: string): Promise<void> {
+  try {
+    await link(temp, target);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new SluiceError('TARGET_EXISTS', `${target} exists (--no-clobber)`, { details: { target } });
+    }
+    throw err;
+  }
+  await rm(temp, { force: true });
+}
+
 function wrap(err: unknown, target: string): Error {
+  if (err instanceof SluiceError) return err;
   return new SluiceError('SINK_WRITE_FAILED', `could not write ${target}: ${(err as Error).message}`, {
     cause: err,
     retriable: true,

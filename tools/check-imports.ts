@@ -8,7 +8,8 @@ import { findCycles, importsOf, layerViolations, type ImportGraph } from './impo
  * reads type-only imports and `.ts` specifiers as tsc does, checks the layer order as well as cycles (madge
  * finds cycles only), needs no new dependency, and runs in well under a second.
  */
-const SKIP = new Set(['node_modules', '.infra', '.git', 'out', 'coverage']);
+// dist/ is the build of the sources checked here (npm run build), not more sources.
+const SKIP = new Set(['node_modules', '.infra', '.git', 'out', 'coverage', 'dist', 'dist.next']);
 const root = process.cwd();
 
 function sourceFiles(dir: string): string[] {

@@ -9,18 +9,21 @@ export function registerDemoCommand(program: Command, env: Env): void {
     .description(
       'Generate demo data in an embedded SQLite database, export a table to a local CSV file, and run the seed CSV-generator example on the demo catalog.',
     )
-    .option('--rows <n>', 'rows to generate', (v) => Number.parseInt(v, 10), 200_000)
+    .option('--rows <n>', 'rows to generate (default 200000)')
     .option('--dir <path>', 'where the database and the export go', 'out')
-    .action(async (opts: { rows: number; dir: string }) => {
+    .action(async (opts: { rows?: string; dir: string }) => {
+      const { parseCount } = await import('../export/parse-where.ts');
+      const rows = opts.rows === undefined ? 200_000 : parseCount('--rows', opts.rows);
       // Imported when the command runs, so other commands start without the export machinery.
       const { createDemoDatabase, DEMO_TABLE } = await import('../../demo/footfall.ts');
       const { runMetricsDemo } = await import('../../demo/run-metrics-demo.ts');
-      const { describeResult, exportOnce } = await import('../export-once.ts');
+      const { exportOnce } = await import('../export/export-once.ts');
+      const { describeResult } = await import('../export/summary.ts');
       const dir = resolve(opts.dir);
       mkdirSync(dir, { recursive: true });
       const database = resolve(dir, 'demo.sqlite');
-      process.stderr.write(`generating ${opts.rows.toLocaleString('en-US')} rows in ${database}\n`);
-      createDemoDatabase(database, opts.rows);
+      process.stderr.write(`generating ${rows.toLocaleString('en-US')} rows in ${database}\n`);
+      createDemoDatabase(database, rows);
       const result = await exportOnce(
         {
           source: `sqlite:${database}`,

@@ -1,20 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { SluiceError } from '../../core/errors.ts';
-import {
-  ensureInfra,
-  formatSettings,
-  formatStatus,
-  infraStatus,
-  stopInfra,
-  type InfraOptions,
-} from '../../infra/index.ts';
+import type { InfraOptions } from '../../infra/index.ts';
 import type { Env } from '../env.ts';
 
 /** The repository this file belongs to: `.infra/` lives there whatever the current directory is. */
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 const progress = (line: string) => process.stderr.write(`infra: ${line}\n`);
+
+// The AWS SDK, kafka and database probes load only when an infra command runs, not for every `sluice`.
+const infra = () => import('../../infra/index.ts');
 
 /**
  * Overrides from the environment, all optional: SLUICE_KAFKA_PORT, SLUICE_KAFKA_CONTROLLER_PORT,
@@ -51,16 +47,17 @@ export function infraOptionsFromEnv(env: Env): Omit<InfraOptions, 'root' | 'log'
 }
 
 export function registerInfraCommand(program: Command, env: Env): void {
-  const infra = program
+  const group = program
     .command('infra')
     .description(
       'Local Kafka broker, S3Proxy and schema registry (from Maven Central), PostgreSQL and MariaDB checks.',
     );
 
-  infra
+  group
     .command('up')
     .description('Start or reuse everything, wait until it serves, then print KEY=value settings to stdout.')
     .action(async () => {
+      const { ensureInfra, formatSettings } = await infra();
       const began = Date.now();
       const handle = await ensureInfra({ ...infraOptionsFromEnv(env), root: REPO_ROOT, log: progress });
       const what =
@@ -71,18 +68,20 @@ export function registerInfraCommand(program: Command, env: Env): void {
       process.stdout.write(formatSettings(handle.settings) + '\n');
     });
 
-  infra
+  group
     .command('down')
     .description('Stop what `infra up` started (by the pids it recorded); data and downloads are kept.')
     .action(async () => {
+      const { stopInfra } = await infra();
       const stopped = await stopInfra({ root: REPO_ROOT, log: progress });
       progress(stopped.length > 0 ? `stopped ${stopped.join(', ')}` : 'nothing to stop');
     });
 
-  infra
+  group
     .command('status')
     .description('Show what runs and answers; exits non-zero when something is not healthy.')
     .action(async () => {
+      const { infraStatus, formatStatus } = await infra();
       const statuses = await infraStatus({ ...infraOptionsFromEnv(env), root: REPO_ROOT });
       process.stdout.write(formatStatus(statuses) + '\n');
       const unhealthy = statuses.filter((s) => !s.healthy).map((s) => s.name);

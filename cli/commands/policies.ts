@@ -1,11 +1,9 @@
 import type { Command } from 'commander';
-import pg from 'pg';
 import { SluiceError } from '../../core/errors.ts';
-import { migrateRowPolicies } from '../../security/migrations.ts';
-import { createPgPolicyStore, type PgPolicyStore } from '../../security/pg-policy-store.ts';
-import { AllowSchema, type Allow } from '../../security/row-policy.ts';
+import type { PgPolicyStore } from '../../security/pg-policy-store.ts';
 import { readDatabaseUrl } from '../config.ts';
 import type { Env } from '../env.ts';
+import { withStateDb } from '../state-db.ts';
 
 /**
  * Row-level security policies in PostgreSQL, for operators: who (a user or a group) sees which rows of a
@@ -23,11 +21,15 @@ export function registerPoliciesCommand(program: Command, env: Env): void {
     .requiredOption('--id <policy>', 'policy id (put again to replace it)')
     .option('--user <id>', 'the user it grants to')
     .option('--group <name>', 'the group it grants to')
-    .requiredOption('--allow <rows>', `all, or JSON like '{"region": ["North"], "entity": ["…"]}'`)
+    .requiredOption(
+      '--allow <rows>',
+      `all, or JSON like '{"region": ["North"]}' (dimensions of the catalog, SLUICE_CATALOG)`,
+    )
     .action(async (opts) => {
       if (Boolean(opts.user) === Boolean(opts.group))
         throw new SluiceError('USAGE', 'give exactly one of --user and --group');
-      const allow = parseAllow(opts.allow);
+      const { parseAllow } = await import('../policies/parse-allow.ts');
+      const allow = parseAllow(opts.allow, await loadCatalog(env));
       await withPolicies(env, async (store) => {
         await store.putPolicy({
           workspaceId: opts.workspace,
@@ -45,7 +47,11 @@ export function registerPoliciesCommand(program: Command, env: Env): void {
     .requiredOption('--workspace <id>', 'workspace id')
     .requiredOption('--id <policy>', 'policy id')
     .action(async (opts) => {
-      await withPolicies(env, (store) => store.deletePolicy(opts.workspace, opts.id));
+      await withPolicies(env, async (store) => {
+        if (!(await store.deletePolicy(opts.workspace, opts.id)))
+          throw new SluiceError('POLICY_NOT_FOUND', `workspace ${opts.workspace} has no policy ${opts.id}`);
+        process.stderr.write(`policy ${opts.id} deleted\n`);
+      });
     });
 
   policies
@@ -82,45 +88,25 @@ export function registerPoliciesCommand(program: Command, env: Env): void {
     .requiredOption('--group <name>', 'group')
     .requiredOption('--member <id>', 'user id')
     .action(async (opts) => {
-      await withPolicies(env, (store) => store.removeMember(opts.workspace, opts.group, opts.member));
+      await withPolicies(env, async (store) => {
+        if (!(await store.removeMember(opts.workspace, opts.group, opts.member)))
+          throw new SluiceError('POLICY_NOT_FOUND', `${opts.member} is not in group ${opts.group}`);
+      });
     });
 }
 
-function parseAllow(text: string): Allow {
-  let value: unknown = text;
-  if (text !== 'all') {
-    try {
-      value = JSON.parse(text);
-    } catch {
-      throw new SluiceError('USAGE', `--allow: all, or a JSON object of dimension → values; got ${text}`);
-    }
-  }
-  if (value !== 'all') {
-    if (typeof value !== 'object' || value === null || Array.isArray(value))
-      throw new SluiceError('USAGE', '--allow: all, or a JSON object of dimension → list of values');
-    for (const [key, values] of Object.entries(value)) {
-      if (!/^[a-z][a-z0-9_]{0,62}$/.test(key))
-        throw new SluiceError('USAGE', `--allow: ${JSON.stringify(key)} is not a dimension name (a-z 0-9 _)`);
-      if (!Array.isArray(values) || values.some((v) => typeof v !== 'string'))
-        throw new SluiceError('USAGE', `--allow: ${key} must be a list of strings`);
-    }
-  }
-  const parsed = AllowSchema.safeParse(value);
-  if (!parsed.success) {
-    throw new SluiceError(
-      'USAGE',
-      `--allow: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  }
-  return parsed.data;
+/** The catalog the workers plan with: SLUICE_CATALOG, else the demo catalog. */
+async function loadCatalog(env: Env) {
+  const { loadCatalogFile, loadDemoCatalog } = await import('../../catalog/catalog.ts');
+  return env.SLUICE_CATALOG ? loadCatalogFile(env.SLUICE_CATALOG) : loadDemoCatalog();
 }
 
-async function withPolicies(env: Env, fn: (store: PgPolicyStore) => Promise<void>): Promise<void> {
-  const pool = new pg.Pool({ connectionString: readDatabaseUrl(env), max: 2 });
-  try {
+// pg and the store load when a policies command runs, not for every `sluice`.
+async function withPolicies<T>(env: Env, fn: (store: PgPolicyStore) => Promise<T>): Promise<T> {
+  const { migrateRowPolicies } = await import('../../security/migrations.ts');
+  const { createPgPolicyStore } = await import('../../security/pg-policy-store.ts');
+  return withStateDb(readDatabaseUrl(env), async (pool) => {
     await migrateRowPolicies(pool);
-    await fn(createPgPolicyStore(pool));
-  } finally {
-    await pool.end();
-  }
+    return fn(createPgPolicyStore(pool));
+  });
 }

@@ -1,12 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { Kafka, logLevel } from 'kafkajs';
 import { SluiceError } from '../../core/errors.ts';
-import { jobIdFor } from '../../jobs/job-id.ts';
-import { publishExportRequest } from '../../producers/request-publisher.ts';
 import type { ExportRequested } from '../../schemas/export-requested.ts';
-import { Topics } from '../../schemas/topics.ts';
-import { createEventReader } from '../../schema-registry/event-reader.ts';
 import { readKafkaBrokers } from '../config.ts';
 import type { Env } from '../env.ts';
 
@@ -26,6 +21,12 @@ export function registerSubmitCommand(program: Command, env: Env): void {
     .action(async (opts) => {
       if (Boolean(opts.table) === Boolean(opts.sql))
         throw new SluiceError('USAGE', 'give exactly one of --table or --sql');
+      // kafkajs, the publisher and the event reader load when the command runs, not for every `sluice`.
+      const { Kafka, logLevel } = await import('kafkajs');
+      const { jobIdFor } = await import('../../jobs/job-id.ts');
+      const { publishExportRequest } = await import('../../producers/request-publisher.ts');
+      const { Topics } = await import('../../schemas/topics.ts');
+      const { createEventReader } = await import('../../schema-registry/event-reader.ts');
       const request: ExportRequested = {
         version: 1,
         requestId: opts.requestId,

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import pg from 'pg';
-import { migrateAuthStore } from '../../auth/migrations.ts';
-import { TOKEN_KINDS, TokenStore, type TokenKind } from '../../auth/tokens.ts';
+import { TOKEN_KINDS, type TokenKind, type TokenStore } from '../../auth/tokens.ts';
 import { SluiceError } from '../../core/errors.ts';
 import { positiveInt, readDatabaseUrl } from '../config.ts';
 import type { Env } from '../env.ts';
+import { withStateDb } from '../state-db.ts';
 
 const DAY_SECONDS = 86_400;
 
@@ -20,7 +19,7 @@ export function registerTokensCommand(program: Command, env: Env): void {
     .requiredOption('--kind <kind>', 'api | interactive (decides the rate limit)')
     .option('--expires-in-days <n>', 'expire after N days (default: never)')
     .action(async (opts) => {
-      if (!TOKEN_KINDS.includes(opts.kind))
+      if (!(TOKEN_KINDS as readonly string[]).includes(opts.kind))
         throw new SluiceError('USAGE', `--kind must be one of ${TOKEN_KINDS.join(', ')}`);
       const days =
         opts.expiresInDays === undefined ? undefined : positiveInt('--expires-in-days', opts.expiresInDays);
@@ -75,16 +74,13 @@ export function registerTokensCommand(program: Command, env: Env): void {
     });
 }
 
+// pg and the store load when a tokens command runs, not for every `sluice`.
 async function withStore(env: Env, fn: (store: TokenStore) => Promise<void>): Promise<void> {
+  const { migrateAuthStore } = await import('../../auth/migrations.ts');
+  const { TokenStore } = await import('../../auth/tokens.ts');
   // The workers' database (DATABASE_URL), without needing S3 settings; by hand, the local one by default.
-  const pool = new pg.Pool({
-    connectionString: readDatabaseUrl(env),
-    max: 2,
-  });
-  try {
+  await withStateDb(readDatabaseUrl(env), async (pool) => {
     await migrateAuthStore(pool);
     await fn(new TokenStore(pool));
-  } finally {
-    await pool.end();
-  }
+  });
 }

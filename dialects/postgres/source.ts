@@ -224,6 +224,21 @@ export function createPostgresSource({
       );
     },
 
+    async estimateRows(query: Query): Promise<number | undefined> {
+      if (query.kind !== 'table' || (query.filters?.length ?? 0) > 0) return undefined;
+      // reltuples is what the planner last measured (ANALYZE, autovacuum): -1 when never measured.
+      const estimate = await withLease(async (client) => {
+        const table = await describeTable(client, query.table, types);
+        const { rows } = await client.query<{ n: number }>(
+          'SELECT reltuples::float8 AS n FROM pg_class WHERE oid = $1::regclass',
+          [table.quotedName],
+        );
+        return rows[0]?.n;
+      });
+      if (estimate === undefined || estimate < 0) return query.limit;
+      return Math.min(Math.round(estimate), query.limit ?? Infinity);
+    },
+
     async close(): Promise<void> {
       await pool.end();
     },

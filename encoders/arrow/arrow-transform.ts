@@ -2,6 +2,7 @@ import { Transform } from 'node:stream';
 import type { Column } from '../../schemas/column.ts';
 import type { RowBatch } from '../../core/rows.ts';
 import type { EncoderOptions, EncoderSpec } from '../encoder.ts';
+import { createIpcFileFraming } from './ipc-file.ts';
 import { createIpcStream } from './ipc-stream.ts';
 import { createRecordBatchBuilder } from './record-batch-builder.ts';
 import { invalidFields } from '../../schemas/parse-contract.ts';
@@ -22,7 +23,11 @@ const MAX_RECORD_BATCH_BYTES = 16 * 1024 * 1024;
  * Each record batch's bytes are pushed in the transform call that completed it, so the stream's own
  * backpressure holds the source back.
  */
-function createArrowTransform(columns: Column[], { recordBatchRows }: EncoderOptions): Transform {
+function createArrowTransform(
+  columns: Column[],
+  { recordBatchRows }: EncoderOptions,
+  layout: 'stream' | 'file',
+): Transform {
   const capacity = recordBatchRows ?? DEFAULT_RECORD_BATCH_ROWS;
   if (!Number.isSafeInteger(capacity) || capacity < 1 || capacity > MAX_RECORD_BATCH_ROWS) {
     throw invalidFields([
@@ -34,16 +39,23 @@ function createArrowTransform(columns: Column[], { recordBatchRows }: EncoderOpt
   }
   const builder = createRecordBatchBuilder(columns, { capacity });
   const ipc = createIpcStream(builder.schema);
+  const file = layout === 'file' ? createIpcFileFraming(builder.schema) : undefined;
   let started = false;
+
+  const start = (out: Buffer[]): void => {
+    if (file) out.push(asBuffer(file.prefix));
+    file?.message(ipc.schemaMessage, 'schema');
+    out.push(asBuffer(ipc.schemaMessage));
+    started = true;
+  };
 
   const take = (out: Buffer[]): void => {
     const batch = builder.flush();
     if (batch.numRows === 0) return;
-    if (!started) {
-      out.push(asBuffer(ipc.schemaMessage));
-      started = true;
-    }
-    out.push(asBuffer(ipc.encodeBatch(batch)));
+    if (!started) start(out);
+    const bytes = ipc.encodeBatch(batch);
+    file?.message(bytes, 'batch');
+    out.push(asBuffer(bytes));
   };
 
   return new Transform({
@@ -72,8 +84,10 @@ function createArrowTransform(columns: Column[], { recordBatchRows }: EncoderOpt
         callback(err as Error);
         return;
       }
-      if (!started) out.push(asBuffer(ipc.schemaMessage));
+      if (!started) start(out);
+      file?.message(ipc.endOfStream, 'eos');
       out.push(asBuffer(ipc.endOfStream));
+      if (file) out.push(asBuffer(file.trailer()));
       for (const chunk of out) this.push(chunk);
       callback();
     },
@@ -84,9 +98,21 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/** The IPC stream format: readable as it arrives (pyarrow.ipc.open_stream, Arrow JS, DuckDB's arrow reader). */
 export const arrowEncoder: EncoderSpec = {
   format: 'arrow',
   contentType: 'application/vnd.apache.arrow.stream',
   extension: 'arrows',
-  create: createArrowTransform,
+  create: (columns, options) => createArrowTransform(columns, options, 'stream'),
+};
+
+/**
+ * The IPC file format (`.arrow`, Feather v2): random access through its footer, what pyarrow.ipc.open_file,
+ * pyarrow.feather, Polars' read_ipc, R arrow::read_feather and Arrow JS's file reader expect.
+ */
+export const arrowFileEncoder: EncoderSpec = {
+  format: 'arrow-file',
+  contentType: 'application/vnd.apache.arrow.file',
+  extension: 'arrow',
+  create: (columns, options) => createArrowTransform(columns, options, 'file'),
 };

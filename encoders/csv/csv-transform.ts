@@ -6,11 +6,11 @@ import { createRowEncoder, encodeHeader } from './encode-row.ts';
 
 function createCsvTransform(
   columns: Column[],
-  { header = true, delimiter = ',' }: EncoderOptions,
+  { header = true, delimiter = ',', lineEnding = 'crlf' }: EncoderOptions,
 ): Transform {
   // The delimiter was checked when the export was planned (one character, not a quote or line break).
-  const encodeRow = createRowEncoder(columns, { delimiter });
-  let pendingHeader = header ? encodeHeader(columns, { delimiter }) : '';
+  const encodeRow = createRowEncoder(columns, { delimiter, lineEnding });
+  let pendingHeader = header ? encodeHeader(columns, { delimiter, lineEnding }) : '';
   return new Transform({
     writableObjectMode: true,
     // One string per batch: far fewer chunks than per row, and still bounded by the batch size.

@@ -1,4 +1,5 @@
 import type { Column } from '../../schemas/column.ts';
+import type { LineEnding } from '../encoder.ts';
 import { daysToIsoDate, microsToIsoFixed } from '../../core/time.ts';
 
 /**
@@ -7,11 +8,17 @@ import { daysToIsoDate, microsToIsoFixed } from '../../core/time.ts';
  */
 export interface CsvDialect {
   delimiter: string;
+  /** `crlf` (RFC 4180, the default) or `lf` (what Unix tools and most loaders are happy with) */
+  lineEnding?: LineEnding;
 }
 
 type FieldFormatter = (value: unknown) => string;
 
-export function createRowEncoder(columns: Column[], { delimiter }: CsvDialect): (row: unknown[]) => string {
+export function createRowEncoder(
+  columns: Column[],
+  { delimiter, lineEnding = 'crlf' }: CsvDialect,
+): (row: unknown[]) => string {
+  const eol = lineEnding === 'lf' ? '\n' : '\r\n';
   const needsQuotes = new RegExp(`["\\r\\n${escapeRegExp(delimiter)}]`);
   const quoteText = (text: string): string =>
     text === '' ? '""' : needsQuotes.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
@@ -24,14 +31,14 @@ export function createRowEncoder(columns: Column[], { delimiter }: CsvDialect): 
       if (i > 0) line += delimiter;
       if (v !== null && v !== undefined) line += formatters[i]!(v);
     }
-    return line + '\r\n';
+    return line + eol;
   };
 }
 
-export function encodeHeader(columns: Column[], { delimiter }: CsvDialect): string {
+export function encodeHeader(columns: Column[], dialect: CsvDialect): string {
   const encode = createRowEncoder(
     columns.map((c) => ({ name: c.name, type: 'string' })),
-    { delimiter },
+    dialect,
   );
   return encode(columns.map((c) => c.name));
 }

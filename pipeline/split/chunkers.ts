@@ -32,8 +32,8 @@ export function createBatchChunker(): Chunker<RowBatch> {
 }
 
 /** CSV from the engine: row ends found by CsvRowScanner, which also rewrites them to CRLF. */
-export function createCsvChunker(): Chunker<Buffer> {
-  const scanner = new CsvRowScanner();
+export function createCsvChunker({ crlf = true }: { crlf?: boolean } = {}): Chunker<Buffer> {
+  const scanner = new CsvRowScanner({ crlf });
   let boundary = true;
   return {
     take(chunk, maxRows) {

@@ -1,23 +1,38 @@
-import { S3Client, type ServiceInputTypes, type ServiceOutputTypes } from '@aws-sdk/client-s3';
+import {
+  S3Client,
+  type S3ClientConfig,
+  type ServiceInputTypes,
+  type ServiceOutputTypes,
+} from '@aws-sdk/client-s3';
 import type { BuildMiddleware } from '@smithy/types';
 
 export interface S3Settings {
   /** e.g. http://127.0.0.1:9000; omit for AWS itself */
   endpoint?: string;
   region: string;
-  accessKeyId: string;
-  secretAccessKey: string;
+  /**
+   * Static keys (S3_ACCESS_KEY_ID/S3_SECRET_ACCESS_KEY, and S3_SESSION_TOKEN for temporary ones). Without
+   * them the AWS SDK's default credential chain finds credentials: AWS_* variables, the shared config and
+   * credentials files (AWS_PROFILE, SSO, credential_process), web identity (EKS), the container (ECS) and
+   * instance (EC2) metadata endpoints — refreshed by the SDK before they expire.
+   */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   bucket: string;
   /** Path-style addressing (`/bucket/key`): what S3Proxy, MinIO and most S3-compatible stores expect. */
   forcePathStyle: boolean;
 }
 
-export function createS3Client(settings: S3Settings): S3Client {
+/** The one S3 client factory: the worker, the API, the CLI and the infra probe all build theirs here. */
+export function createS3Client(
+  settings: Omit<S3Settings, 'bucket'>,
+  tuning: Partial<S3ClientConfig> = {},
+): S3Client {
   const client = new S3Client({
     region: settings.region,
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
     forcePathStyle: settings.forcePathStyle,
-    credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
+    ...(settings.credentials ? { credentials: settings.credentials } : {}),
+    ...tuning,
   });
   client.middlewareStack.add(unsignedPayload, {
     step: 'build',

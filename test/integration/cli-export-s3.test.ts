@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, inject, it } from 'vitest';
-import { exportOnce } from '../../cli/export-once.ts';
+import { exportOnce } from '../../cli/export/export-once.ts';
 import { createDemoDatabase, DEMO_TABLE } from '../../demo/footfall.ts';
 import { presignGet } from '../../sinks/s3/presign.ts';
 import { testS3Client } from '../support/s3.ts';
@@ -59,7 +59,7 @@ describe('one-shot export to s3://', () => {
           out: `s3://${infra.S3_BUCKET}/${key}`,
         },
         { ...infra },
-        controller.signal,
+        { signal: controller.signal },
       ),
     ).rejects.toMatchObject({ name: 'AbortError' });
     const client = testS3Client();

@@ -61,7 +61,7 @@ describe('sluice policies', () => {
       () => undefined,
       (err: { code: number; stderr: string }) => err,
     );
-    expect(failure?.code).toBe(1);
+    expect(failure?.code).toBe(2); // a usage error
     expect(failure?.stderr).toContain('is not a dimension name');
     const both = await sluice('put', '--id', 'bad', '--user', 'u', '--group', 'g', '--allow', 'all').catch(
       (err: { stderr: string }) => err,

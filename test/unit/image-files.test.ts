@@ -71,9 +71,14 @@ describe('the production image: exactly what the Dockerfile ships starts', () =>
       app,
       '--strip-components=1',
     ]);
+    // Its `npm run build`, fresh (a dist/ in this checkout may be stale or absent, and npm pack took it as it is).
+    rmSync(join(app, 'dist'), { recursive: true, force: true });
+    execFileSync(process.execPath, [join(root, 'tools/build.mjs'), '--out', join(app, 'dist')], {
+      cwd: root,
+    });
     // Its deps stage: the production dependencies of the lock file.
     expect(linkProductionModules(app)).toBeGreaterThan(50);
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => {
     if (work) rmSync(work, { recursive: true, force: true });
@@ -82,7 +87,9 @@ describe('the production image: exactly what the Dockerfile ships starts', () =>
   it('builds the image from package.json "files" alone', () => {
     const stages = dockerStages();
     expect(stages.get('deps')).toContain('RUN npm ci --omit=dev --no-audit --no-fund');
-    expect(stages.get('pack')?.some((l) => l.startsWith('RUN npm pack --ignore-scripts'))).toBe(true);
+    expect(
+      stages.get('pack')?.some((l) => /^RUN npm ci .*&& npm run build +&& npm pack --ignore-scripts/.test(l)),
+    ).toBe(true);
     expect(stages.get('final')?.filter((l) => l.startsWith('COPY'))).toEqual([
       'COPY --from=deps /app/node_modules ./node_modules',
       'COPY --from=pack /app ./',
@@ -97,10 +104,16 @@ describe('the production image: exactly what the Dockerfile ships starts', () =>
     }
   });
 
-  it('ships every folder of the house, and nothing else', () => {
-    expect([...packageJson.files].sort()).toEqual([...LAYERS.flat()].sort());
+  it('ships bin/ and every folder of the house compiled in dist/, and nothing else', () => {
+    expect([...packageJson.files].sort()).toEqual(['bin', 'dist']);
     const top = readdirSync(app).filter((name) => name !== 'node_modules');
     expect(top.sort()).toEqual([...packageJson.files, 'README.md', 'package.json'].sort());
+    const compiled = readdirSync(join(app, 'dist'), { withFileTypes: true }).filter((e) => e.isDirectory());
+    expect(compiled.map((e) => e.name).sort()).toEqual(
+      LAYERS.flat()
+        .filter((f) => f !== 'bin')
+        .sort(),
+    );
   });
 
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production' };
@@ -115,19 +128,13 @@ describe('the production image: exactly what the Dockerfile ships starts', () =>
       expect(run.stderr).toBe('');
       expect(run.status).toBe(0);
       expect(run.stdout).toMatch(new RegExp(`^Usage: sluice${args.length > 1 ? ` ${args[0]}` : ''} `));
-    }, 90_000); // tsx compiles the cold modules first: seconds on a busy machine
+    }, 90_000);
   }
 
-  it('every module a command may load (the services load theirs lazily) resolves there', () => {
-    const modules = packageJson.files
-      .filter((folder) => folder !== 'bin')
-      .flatMap((folder) => tsFiles(join(app, folder)))
-      .map((path) => path.slice(app.length + 1));
+  it('every module a command may load (the services load theirs lazily) resolves there, as plain JavaScript', () => {
+    const modules = jsFiles(join(app, 'dist')).map((path) => path.slice(app.length + 1));
     expect(modules.length).toBeGreaterThan(100);
-    const script = `
-      const { register } = await import('tsx/esm/api');
-      register();
-      for (const path of ${JSON.stringify(modules)}) await import('./' + path);`;
+    const script = `for (const path of ${JSON.stringify(modules)}) await import('./' + path);`;
     const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
       cwd: app,
       env,
@@ -139,8 +146,8 @@ describe('the production image: exactly what the Dockerfile ships starts', () =>
   }, 150_000);
 });
 
-function tsFiles(dir: string): string[] {
+function jsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? tsFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+    e.isDirectory() ? jsFiles(join(dir, e.name)) : e.name.endsWith('.js') ? [join(dir, e.name)] : [],
   );
 }
