@@ -101,6 +101,7 @@ export function chartSpec(
         encoding: {
           theta: { field: 'value', type: 'quantitative', stack: true },
           color: {
+            legend: { orient: 'right' },
             field: 'category',
             type: 'nominal',
             title: dimensionTitle,
