@@ -5,6 +5,7 @@ import { FORMATS, type EncoderSpec, type Format } from './encoder.ts';
 import { jsonEncoder } from './json/json-transform.ts';
 import { ndjsonEncoder } from './ndjson/ndjson-transform.ts';
 import { parquetEncoder } from './parquet/parquet-transform.ts';
+import { xlsxEncoder } from './xlsx/xlsx-transform.ts';
 
 const encoders: Record<Format, EncoderSpec> = {
   csv: csvEncoder,
@@ -12,6 +13,7 @@ const encoders: Record<Format, EncoderSpec> = {
   json: jsonEncoder,
   parquet: parquetEncoder,
   arrow: arrowEncoder,
+  xlsx: xlsxEncoder,
 };
 
 export const formats: readonly Format[] = FORMATS;
