@@ -141,7 +141,7 @@ function unrepresentable(column: Column, value: unknown): never {
   throw new SluiceError(
     'VALUE_UNREPRESENTABLE',
     `column ${JSON.stringify(column.name)} is ${column.type} but a value is a ${got} ` +
-      `(${describeValue(value)}); see dialects/source.ts for each type's JS value`,
+      `(${describeValue(value)}); see core/rows.ts for each type's JS value`,
     { details: { column: column.name, type: column.type satisfies LogicalType, got } },
   );
 }

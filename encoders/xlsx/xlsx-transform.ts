@@ -1,6 +1,6 @@
 import { Duplex, Writable } from 'node:stream';
 import type { Column } from '../../schemas/column.ts';
-import type { RowBatch } from '../../dialects/source.ts';
+import type { RowBatch } from '../../core/rows.ts';
 import type { EncoderOptions, EncoderSpec } from '../encoder.ts';
 import { createWorkbookWriter, XLSX_CONTENT_TYPE } from './workbook-writer.ts';
 

@@ -4,7 +4,7 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import type { Column } from '../../schemas/column.ts';
 import { csvEncoder } from '../../encoders/csv/csv-transform.ts';
-import type { RowBatch } from '../../dialects/source.ts';
+import type { RowBatch } from '../../core/rows.ts';
 
 async function encode(columns: Column[], batches: RowBatch[], options = {}): Promise<string> {
   const chunks: Buffer[] = [];
