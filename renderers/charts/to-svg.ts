@@ -11,8 +11,9 @@ import { formatNumber } from './format.ts';
  * their data inline, so every load is refused: a spec can never make the worker read /etc/passwd or call
  * an internal address.
  */
-export function createRefusingLoader(): vega.Loader {
+export function createRefusingLoader(refused: string[] = []): vega.Loader {
   const refuse = async (uri: string): Promise<never> => {
+    refused.push(String(uri));
     throw new SluiceError(
       'REQUEST_INVALID',
       `a chart may not load ${JSON.stringify(uri)}: data is inline only`,
@@ -29,11 +30,30 @@ export function createRefusingLoader(): vega.Loader {
   } as unknown as vega.Loader;
 }
 
-/** A compiled Vega spec → SVG text, with no renderer, no canvas and no I/O. */
+/**
+ * A compiled Vega spec → SVG text, with no renderer, no canvas and no I/O. Vega logs a failed load and
+ * draws on without the data, so a refused load is turned back into a failure here: never a chart that is
+ * quietly missing its data.
+ */
 export async function vegaToSvg(spec: vega.Spec): Promise<string> {
-  const view = new vega.View(vega.parse(spec), { renderer: 'none', loader: createRefusingLoader() });
+  const refused: string[] = [];
+  const view = new vega.View(vega.parse(spec), {
+    renderer: 'none',
+    loader: createRefusingLoader(refused),
+    logLevel: vega.None,
+  });
   try {
-    return await view.toSVG();
+    const svg = await view.toSVG();
+    if (refused.length > 0) {
+      throw new SluiceError(
+        'REQUEST_INVALID',
+        `a chart may not load ${JSON.stringify(refused[0])}: data is inline only`,
+        {
+          details: { uri: refused[0] },
+        },
+      );
+    }
+    return svg;
   } finally {
     view.finalize();
   }
