@@ -11,6 +11,7 @@ import type { ExportRequested } from '../../schemas/export-requested.ts';
 import type { StoredObject } from '../../sinks/sink.ts';
 import { objectKeyFor, splitFileKeyFor } from './object-key.ts';
 import { exportQuery } from './export-query.ts';
+import { isDocumentFormat, runReportDocument } from './run-report-document.ts';
 import type { JobIo } from './job-runtime.ts';
 
 type ReportQuery = Extract<ExportRequested['query'], { kind: 'report' }>;
@@ -53,8 +54,16 @@ export async function runReportJob(
   const report = await resolveReportExport(rt.planning, audience, query.reportId, {
     format: request.format,
     ...(query.pages ? { pages: query.pages } : {}),
+    ...(query.visuals ? { visuals: query.visuals } : {}),
     ...(query.filters ? { filters: query.filters } : {}),
   });
+  if (isDocumentFormat(request.format)) {
+    return runReportDocument(io, source, report, {
+      filters: query.filters ?? {},
+      ...(query.watermark ? { watermark: query.watermark } : {}),
+      ...(report.queryTimeoutMs === undefined ? {} : { timeoutMs: report.queryTimeoutMs }),
+    });
+  }
   const timeout = report.queryTimeoutMs === undefined ? {} : { timeoutMs: report.queryTimeoutMs };
   const sourceFor = (visual: VisualExport) => planAsSource(source, visual.plan, timeout);
 

@@ -214,7 +214,8 @@ export function sanitizeSheetName(name: string): string {
     .replace(/[:\\/?*[\]]/g, '_')
     .replace(/^'+|'+$/g, '')
     .trim()
-    .slice(0, 31);
+    .slice(0, 31)
+    .replace(/[\s']+$/, '');
   return cleaned === '' || cleaned.toLowerCase() === 'history' ? 'Sheet' : cleaned;
 }
 
