@@ -49,8 +49,10 @@ export const ReportExportRouteSchema = ReportExportBodySchema.extend({
 
 const ReportIdSchema = z.string().min(1).max(256);
 
-/** Formats a worker can write today; the document formats (pdf, xlsx, png, pptx) are not built yet. */
+/** Formats every request kind can be written in. */
 const EXPORT_FORMATS: string[] = [...FORMATS, 'sql'];
+/** Rendered documents: report requests only (they draw the report's visuals). */
+const DOCUMENT_FORMATS = ['pdf', 'png', 'pptx'];
 
 export type CallerRequest = Omit<
   ExportRequested,
@@ -73,13 +75,14 @@ export function registerExportRoutes(app: FastifyInstance, deps: ApiDeps): void 
   });
 }
 
-/** The format names a worker writes, else a 400 naming the field. */
-export function checkFormat(format: string, field = 'format'): void {
-  if (!EXPORT_FORMATS.includes(format)) {
+/** The format names a worker writes for this kind of request, else a 400 naming the field. */
+export function checkFormat(format: string, field = 'format', kind = 'table'): void {
+  const allowed = kind === 'report' ? [...EXPORT_FORMATS, ...DOCUMENT_FORMATS] : EXPORT_FORMATS;
+  if (!allowed.includes(format)) {
     throw invalid([
       {
         field,
-        rule: `one of ${EXPORT_FORMATS.join(', ')} (the rendered formats pdf, xlsx, png and pptx are not available yet)`,
+        rule: `one of ${allowed.join(', ')}${kind === 'report' ? '' : ' (pdf, png and pptx render reports only)'}`,
       },
     ]);
   }
@@ -93,7 +96,7 @@ export function parseExportBody(body: unknown): CallerRequest {
     throw invalid(owned.map((field) => ({ field, rule: 'set by the server from the token; omit it' })));
   const parsed = ExportBodySchema.safeParse(body);
   if (!parsed.success) throw invalid(fieldErrorsFromZod(parsed.error));
-  checkFormat(parsed.data.format);
+  checkFormat(parsed.data.format, 'format', parsed.data.query.kind);
   return parsed.data;
 }
 
@@ -107,6 +110,7 @@ export async function parseReportBody(
   identity: TokenIdentity,
   id: string,
   body: unknown,
+  { visuals: only, watermark }: { visuals?: string[]; watermark?: string } = {},
 ): Promise<CallerRequest> {
   if (body === null || typeof body !== 'object' || Array.isArray(body))
     throw invalid([{ field: '(body)', rule: 'must be a JSON object' }]);
@@ -117,17 +121,25 @@ export async function parseReportBody(
   if (!parsed.success) errors.push(...fieldErrorsFromZod(parsed.error));
   if (errors.length > 0 || !parsed.success) throw invalid(errors);
   const { format, pages, filters, requestId, urlTtlSeconds } = parsed.data;
-  checkFormat(format);
+  const visuals = only ?? parsed.data.visuals;
+  checkFormat(format, 'format', 'report');
   if (!deps.reportSource) throw new SluiceError('REPORT_NOT_FOUND', `no report ${JSON.stringify(id)}`);
   await resolveReportExport(
     deps.planning,
     { workspaceId: identity.workspaceId, recipient: identity.userId },
     id,
-    { format, ...(pages ? { pages } : {}), ...(filters ? { filters } : {}) },
+    { format, ...(pages ? { pages } : {}), ...(visuals ? { visuals } : {}), ...(filters ? { filters } : {}) },
   );
   return {
     source: deps.reportSource,
-    query: { kind: 'report', reportId: id, ...(pages ? { pages } : {}), ...(filters ? { filters } : {}) },
+    query: {
+      kind: 'report',
+      reportId: id,
+      ...(pages ? { pages } : {}),
+      ...(visuals ? { visuals } : {}),
+      ...(filters ? { filters } : {}),
+      ...(watermark ? { watermark } : {}),
+    },
     format,
     ...(requestId === undefined ? {} : { requestId }),
     ...(urlTtlSeconds === undefined ? {} : { urlTtlSeconds }),
@@ -149,7 +161,7 @@ export function ratePolicyFor(identity: TokenIdentity, policies: RatePolicySet =
  * transaction → 202. Validation comes first (no state touched for a bad body); a replay is answered
  * before the rate limit, so a client's retry of an accepted request never spends a second token.
  */
-async function submitExport(
+export async function submitExport(
   deps: ApiDeps,
   req: FastifyRequest,
   reply: FastifyReply,

@@ -123,10 +123,10 @@ describe('export bodies', () => {
         ),
       );
       expect(filter.errors?.map((e) => e.field)).toContain('filters.colour');
-      const pdf = problemFromError(
-        await settle(parseReportBody(deps, ana, 'store-performance', { format: 'pdf' })),
+      const docx = problemFromError(
+        await settle(parseReportBody(deps, ana, 'store-performance', { format: 'docx' })),
       );
-      expect(pdf.errors?.map((e) => e.field)).toEqual(['format']);
+      expect(docx.errors?.map((e) => e.field)).toEqual(['format']);
     });
   });
 
