@@ -133,6 +133,11 @@ export function createWorkbookWriter({
                 }
               }
               xml += `<row r="${rowInSheet}">${cells}</row>`;
+              // Hand on ~1 MB at a time: a whole batch's XML at once is a large transient string and buffer.
+              if (xml.length > 1 << 20) {
+                await push(xml);
+                xml = '';
+              }
             }
             await push(xml);
           });
