@@ -1,6 +1,9 @@
 import type { Column } from '../schemas/column.ts';
 import { SluiceError } from '../core/errors.ts';
-import type { CompiledQuery, Filter, KeyRange, TableQuery } from './source.ts';
+import type { CompiledQuery, Filter, KeyRange, RowFilter, TableQuery, TableSchema } from './source.ts';
+import { invalidFields } from '../schemas/parse-contract.ts';
+
+export type { TableSchema };
 
 /** What differs between engines when compiling a table select. */
 export interface SqlDialect {
@@ -10,14 +13,6 @@ export interface SqlDialect {
   placeholder(index: number): string;
   /** Bound filter values are plain JSON; an engine may need them shaped for the column (e.g. booleans). */
   bindValue?(value: unknown, column: Column): unknown;
-}
-
-export interface TableSchema {
-  /** Already quoted, possibly schema-qualified: `"public"."events"`. */
-  quotedName: string;
-  /** The name as the caller gave it, for messages. */
-  table: string;
-  columns: Column[];
 }
 
 const OPERATORS = { eq: '=', ne: '<>', lt: '<', lte: '<=', gt: '>', gte: '>=' } as const;
@@ -55,7 +50,10 @@ export function compileTableSelect(
   const list = selected.map((name) => q(column(name, 'selected').name)).join(', ');
   let sql = `SELECT ${list} FROM ${schema.quotedName}`;
 
-  const where = (query.filters ?? []).map((f) => predicate(f, column(f.column, 'filter'), q, bind));
+  const where = (query.filters ?? []).map((f, i) =>
+    predicate(f, `query.filters.${i}`, column(f.column, 'filter'), q, bind),
+  );
+  if (query.rowFilter) where.push(rowFilterPredicate(query.rowFilter, column, q, bind));
   if (query.keyRange)
     where.push(keyRangePredicate(query.keyRange, q(column(query.keyRange.column, 'keyRange').name)));
   if (where.length > 0) sql += ` WHERE ${where.join(' AND ')}`;
@@ -67,7 +65,9 @@ export function compileTableSelect(
 
   if (query.limit !== undefined) {
     if (!Number.isSafeInteger(query.limit) || query.limit < 0) {
-      throw new SluiceError('USAGE', `limit must be a non-negative integer, got ${query.limit}`);
+      throw invalidFields([
+        { field: 'query.limit', rule: `must be a non-negative integer, got ${query.limit}` },
+      ]);
     }
     sql += ` LIMIT ${query.limit}`;
   }
@@ -76,6 +76,7 @@ export function compileTableSelect(
 
 function predicate(
   f: Filter,
+  field: string,
   col: Column,
   q: (name: string) => string,
   bind: (value: unknown, col: Column) => string,
@@ -89,26 +90,43 @@ function predicate(
     case 'in':
     case 'not_in': {
       if (!Array.isArray(f.value) || f.value.length === 0) {
-        throw new SluiceError(
-          'USAGE',
-          `filter on ${JSON.stringify(col.name)}: ${f.op} needs a non-empty array`,
-        );
+        throw invalidFields([{ field: `${field}.value`, rule: `${f.op} needs a non-empty array` }]);
       }
       const list = f.value.map((v) => bind(v, col)).join(', ');
       return `${name} ${f.op === 'in' ? 'IN' : 'NOT IN'} (${list})`;
     }
     default: {
       const op = OPERATORS[f.op];
-      if (!op) throw new SluiceError('USAGE', `unknown filter operator ${JSON.stringify(f.op)}`);
+      if (!op)
+        throw invalidFields([{ field: `${field}.op`, rule: `unknown operator ${JSON.stringify(f.op)}` }]);
       if (f.value === undefined || f.value === null || Array.isArray(f.value)) {
-        throw new SluiceError(
-          'USAGE',
-          `filter on ${JSON.stringify(col.name)}: ${f.op} needs one scalar value (use is_null for NULL)`,
-        );
+        throw invalidFields([
+          { field: `${field}.value`, rule: `${f.op} needs one scalar value (use is_null for NULL)` },
+        ]);
       }
       return `${name} ${op} ${bind(f.value, col)}`;
     }
   }
+}
+
+/** The recipient's row filter: `(a IN (…) AND b IN (…)) OR (…)`, values bound; none at all is `1 = 0`. */
+function rowFilterPredicate(
+  filter: RowFilter,
+  column: (name: string, role: string) => Column,
+  q: (name: string) => string,
+  bind: (value: unknown, col: Column) => string,
+): string {
+  const alternatives = filter.anyOf
+    .filter((all) => all.length > 0 && all.every((c) => c.values.length > 0))
+    .map((all) =>
+      all
+        .map((c) => {
+          const col = column(c.column, 'row security');
+          return `${q(col.name)} IN (${c.values.map((v) => bind(v, col)).join(', ')})`;
+        })
+        .join(' AND '),
+    );
+  return alternatives.length === 0 ? '1 = 0' : `((${alternatives.join(') OR (')}))`;
 }
 
 /**
@@ -119,7 +137,8 @@ function predicate(
 function keyRangePredicate(range: KeyRange, name: string): string {
   for (const bound of [range.gte, range.lt]) {
     if (!/^-?\d{1,20}$/.test(bound)) {
-      throw new SluiceError('USAGE', `key range bound ${JSON.stringify(bound)} is not an integer`);
+      // sluice computes the bounds itself (parallel-ranges.ts): anything else is a bug of ours.
+      throw new SluiceError('INTERNAL_ERROR', `key range bound ${JSON.stringify(bound)} is not an integer`);
     }
   }
   return `${name} >= ${range.gte} AND ${name} < ${range.lt}`;

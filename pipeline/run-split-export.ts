@@ -6,6 +6,7 @@ import { encodeHeader } from '../encoders/csv/encode-row.ts';
 import type { EncoderOptions, EncoderSpec } from '../encoders/encoder.ts';
 import type { Column } from '../schemas/column.ts';
 import type { Sink, StoredObject } from '../sinks/sink.ts';
+import { pipeIntoWriter } from '../sinks/settle-writer.ts';
 import { createCompression, type Compression } from './compression.ts';
 import { createHeaderPrefix } from './csv-rows.ts';
 import { createProgressMeter, type ProgressListener } from './progress.ts';
@@ -14,8 +15,8 @@ import { FileSplitter, type OpenFile, type SplitLimits } from './split/file-spli
 import {
   buildManifest,
   manifestEntry,
-  MANIFEST_CONTENT_TYPE,
   MANIFEST_NAME,
+  writeManifestObject,
   type Manifest,
   type ManifestEntry,
   type SplitInfo,
@@ -97,13 +98,7 @@ export async function runSplitExport(
     const stages: NodeJS.ReadWriteStream[] = [];
     if (compression) stages.push(compression.transform);
     stages.push(counter);
-    const done = pipeline([entry, ...stages, writer]).then(
-      () => writer.stored,
-      async (err: unknown) => {
-        await writer.stored.catch(() => {});
-        throw err;
-      },
-    );
+    const done = pipeIntoWriter([entry, ...stages], writer);
     done.catch(() => {}); // awaited by the splitter; a failure also reaches it through the stream
     return { input: entry, done, storedBytes: () => stored };
   };
@@ -220,18 +215,7 @@ async function writeManifest(
   body: Manifest,
   signal: AbortSignal,
 ): Promise<StoredObject> {
-  const writer = plan.sink.createWriter(plan.fileKeyFor(MANIFEST_NAME), {
-    contentType: MANIFEST_CONTENT_TYPE,
-  });
-  try {
-    await pipeline([Readable.from([Buffer.from(JSON.stringify(body, null, 2) + '\n', 'utf8')]), writer], {
-      signal,
-    });
-  } catch (err) {
-    await writer.stored.catch(() => {});
-    throw err;
-  }
-  return writer.stored;
+  return writeManifestObject(plan.sink, plan.fileKeyFor(MANIFEST_NAME), body, signal);
 }
 
 /** Whether a failure asks for the export to run again without the CSV fast path (see csv-columns.ts). */

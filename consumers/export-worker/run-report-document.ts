@@ -1,7 +1,10 @@
 import { pipeline } from 'node:stream/promises';
+import { SluiceError } from '../../core/errors.ts';
 import type { Source } from '../../dialects/source.ts';
+import { XLSX_CONTENT_TYPE } from '../../encoders/xlsx/workbook-writer.ts';
 import type { JobResult } from '../../jobs/job.ts';
-import { metricColumns, planAsSource } from '../../metrics/plan-source.ts';
+import type { ExportPlan } from '../../planning/export-plan.ts';
+import type { ProgressListener } from '../../pipeline/progress.ts';
 import { MANIFEST_CONTENT_TYPE, MANIFEST_NAME } from '../../pipeline/split/manifest.ts';
 import { createVisualCollector } from '../../renderers/collect-visual.ts';
 import { loadFontSet } from '../../renderers/fonts.ts';
@@ -11,58 +14,65 @@ import { PNG_CONTENT_TYPE, renderVisualPng } from '../../renderers/png/render-pn
 import { PPTX_CONTENT_TYPE, renderReportPptx } from '../../renderers/pptx/render-pptx.ts';
 import type { RenderedPage, RenderedReport } from '../../renderers/report-model.ts';
 import { renderReportXlsx } from '../../renderers/xlsx/render-report-xlsx.ts';
-import { XLSX_CONTENT_TYPE } from '../../encoders/xlsx/workbook-writer.ts';
-import type { ReportExport, VisualExport } from '../../reports/resolve-report-export.ts';
-import type { StoredObject } from '../../sinks/sink.ts';
-import type { JobIo } from './job-runtime.ts';
-import { objectKeyFor, splitFileKeyFor } from './object-key.ts';
+import { writeWholeObject } from '../../sinks/settle-writer.ts';
+import type { Sink, StoredObject } from '../../sinks/sink.ts';
+import { unitRun } from './unit-run.ts';
 
-/** The report formats that are documents rather than rows: rendered by renderers/. */
-export const DOCUMENT_FORMATS = ['pdf', 'xlsx', 'png', 'pptx'] as const;
-
-export function isDocumentFormat(format: string): boolean {
-  return (DOCUMENT_FORMATS as readonly string[]).includes(format);
-}
-
-export interface DocumentOptions {
-  filters: Record<string, string | string[]>;
-  watermark?: string;
-  timeoutMs?: number;
+export interface DocumentRun {
+  plan: ExportPlan;
+  source: Source;
+  sink: Sink;
+  bucket: string;
+  keyFor: (extension: string) => string;
+  fileKeyFor: (name: string) => string;
+  signal: AbortSignal;
+  onProgress: ProgressListener;
   limits?: RenderLimits;
   now?: () => Date;
 }
 
 /**
- * A report (or one visual of it) as a document: every visual's query runs first, for the recipient and
- * under the report's timeout, and only when all have finished is anything rendered or stored — a query that
- * fails or times out (QUERY_TIMEOUT) fails the job, never leaving a blank or partial document behind.
- * xlsx is the exception that streams: its sheets hold every row, so rows pass straight into the upload, and a
- * failure aborts the upload (an object is whole or absent).
+ * A planned `document` (a report, or one visual of it, in pdf, xlsx, png or pptx): every visual's query runs
+ * first, for the recipient and under the report's timeout, and only when all have finished is anything
+ * rendered or stored — a query that fails or times out (QUERY_TIMEOUT) fails the job, never leaving a blank
+ * or partial document behind. xlsx is the exception that streams: its sheets hold every row, so rows pass
+ * straight into the upload, and a failure aborts the upload (an object is whole or absent).
  */
-export async function runReportDocument(
-  io: JobIo,
-  source: Source,
-  report: ReportExport,
-  options: DocumentOptions,
-): Promise<JobResult> {
-  const { job, request, sink, signal } = io;
-  const limits = options.limits ?? DEFAULT_RENDER_LIMITS;
-  const timeout = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
-  const open = (visual: VisualExport) =>
-    planAsSource(source, visual.plan, timeout).stream({ kind: 'sql', sql: '' }, { signal });
+export async function runReportDocument(run: DocumentRun): Promise<JobResult> {
+  const { plan, source, sink, signal } = run;
+  const document = plan.document;
+  if (!document) throw new SluiceError('INTERNAL_ERROR', 'a document plan without its document');
+  const limits = run.limits ?? DEFAULT_RENDER_LIMITS;
+  const units = plan.units.map((unit) => {
+    if (!unit.visual) throw new SluiceError('INTERNAL_ERROR', 'a document unit without its visual');
+    return { visual: unit.visual, run: unitRun(unit, source) };
+  });
+  const open = (u: (typeof units)[number]) => u.run.source.stream(u.run.query, { signal });
   let rows = 0;
   const started = Date.now();
   const progress = (n: number) => {
     rows += n;
-    io.onProgress({ rows, bytes: 0, elapsedMs: Date.now() - started });
+    run.onProgress({ rows, bytes: 0, elapsedMs: Date.now() - started });
   };
+  const result = (stored: StoredObject): JobResult => ({
+    format: plan.format,
+    bucket: run.bucket,
+    key: stored.key,
+    rows,
+    bytes: stored.bytes,
+    sha256: stored.sha256,
+    contentType: stored.contentType,
+    columns: [],
+  });
+  const whole = (key: string, contentType: string, body: Buffer) =>
+    writeWholeObject(sink, key, { contentType, body, signal });
 
-  if (request.format === 'xlsx') {
+  if (plan.format === 'xlsx') {
     const workbook = renderReportXlsx(
-      report.visuals.map((visual) => ({
-        title: visual.title,
+      units.map((u) => ({
+        title: u.visual.title,
         async open() {
-          const stream = await open(visual);
+          const stream = await open(u);
           return {
             columns: stream.columns,
             batches: (async function* () {
@@ -75,17 +85,19 @@ export async function runReportDocument(
         },
       })),
     );
-    const writer = sink.createWriter(objectKeyFor(job.workspaceId, job.jobId, 'xlsx'), {
-      contentType: XLSX_CONTENT_TYPE,
-    });
-    const written = pipeline(workbook.output, writer, { signal });
-    const [, , stored] = await Promise.all([workbook.done, written, writer.stored]);
-    return resultOf(io, stored, rows);
+    const writer = sink.createWriter(run.keyFor('xlsx'), { contentType: XLSX_CONTENT_TYPE });
+    const [, , stored] = await Promise.all([
+      workbook.done,
+      pipeline(workbook.output, writer, { signal }),
+      writer.stored,
+    ]);
+    return result(stored);
   }
 
   const pages: RenderedPage[] = [];
-  for (const visual of report.visuals) {
-    const stream = await open(visual);
+  for (const u of units) {
+    const stream = await open(u);
+    const { visual } = u;
     const collector = createVisualCollector(
       {
         id: visual.visualId,
@@ -110,67 +122,51 @@ export async function runReportDocument(
     page.visuals.push(collector.finish());
   }
   const rendered: RenderedReport = {
-    reportId: report.reportId,
-    title: report.title,
-    filters: options.filters,
-    generatedAt: (options.now ?? (() => new Date()))(),
+    reportId: document.reportId,
+    title: document.title,
+    filters: document.filters,
+    generatedAt: (run.now ?? (() => new Date()))(),
     timeZone: 'UTC',
-    ...(options.watermark ? { watermark: options.watermark } : {}),
+    ...(document.watermark ? { watermark: document.watermark } : {}),
     pages,
   };
   const fonts = loadFontSet();
   const deadline = createDeadline(limits.renderTimeoutMs, signal);
+  const watermark = document.watermark ? { watermark: document.watermark } : {};
 
-  if (request.format === 'pdf') {
-    const writer = sink.createWriter(objectKeyFor(job.workspaceId, job.jobId, 'pdf'), {
-      contentType: PDF_CONTENT_TYPE,
-    });
+  if (plan.format === 'pdf') {
+    const writer = sink.createWriter(run.keyFor('pdf'), { contentType: PDF_CONTENT_TYPE });
     const pdf = await renderReportPdf(rendered, fonts, limits, deadline).catch((err: unknown) => {
       writer.destroy(err as Error);
       throw err;
     });
-    await Promise.all([pipeline(pdf, writer, { signal }), writer.stored]);
-    return resultOf(io, await writer.stored, rows);
+    const [, stored] = await Promise.all([pipeline(pdf, writer, { signal }), writer.stored]);
+    return result(stored);
   }
-  if (request.format === 'pptx') {
-    const bytes = await renderReportPptx(rendered, fonts, deadline);
-    return resultOf(
-      io,
-      await writeWhole(io, objectKeyFor(job.workspaceId, job.jobId, 'pptx'), PPTX_CONTENT_TYPE, bytes),
-      rows,
+  if (plan.format === 'pptx') {
+    return result(
+      await whole(run.keyFor('pptx'), PPTX_CONTENT_TYPE, await renderReportPptx(rendered, fonts, deadline)),
     );
   }
 
   // png: one picture per visual; several → one file each plus a manifest listing them (all or nothing).
   const visuals = pages.flatMap((p) => p.visuals.map((v) => ({ page: p, visual: v })));
   if (visuals.length === 1) {
-    const png = await renderVisualPng(
-      visuals[0]!.visual,
-      fonts,
-      options.watermark ? { watermark: options.watermark } : {},
-    );
-    return resultOf(
-      io,
-      await writeWhole(io, objectKeyFor(job.workspaceId, job.jobId, 'png'), PNG_CONTENT_TYPE, png),
-      rows,
+    return result(
+      await whole(
+        run.keyFor('png'),
+        PNG_CONTENT_TYPE,
+        await renderVisualPng(visuals[0]!.visual, fonts, watermark),
+      ),
     );
   }
   const written: StoredObject[] = [];
   try {
     const entries = [];
-    for (const [i, { page, visual }] of visuals.entries()) {
+    for (const { page, visual } of visuals) {
       deadline.check();
-      const png = await renderVisualPng(
-        visual,
-        fonts,
-        options.watermark ? { watermark: options.watermark } : {},
-      );
-      const stored = await writeWhole(
-        io,
-        splitFileKeyFor(job.workspaceId, job.jobId, `${page.id}--${visual.id}.png`),
-        PNG_CONTENT_TYPE,
-        png,
-      );
+      const png = await renderVisualPng(visual, fonts, watermark);
+      const stored = await whole(run.fileKeyFor(`${page.id}--${visual.id}.png`), PNG_CONTENT_TYPE, png);
       written.push(stored);
       entries.push({
         pageId: page.id,
@@ -180,7 +176,6 @@ export async function runReportDocument(
         rows: visual.totalRows,
         bytes: stored.bytes,
         sha256: stored.sha256,
-        columns: metricColumns(report.visuals[i]!.plan),
         width: visual.width * 2,
         height: visual.height * 2,
       });
@@ -188,49 +183,23 @@ export async function runReportDocument(
     const manifest = {
       version: 1,
       kind: 'report',
-      reportId: report.reportId,
-      title: report.title,
+      reportId: document.reportId,
+      title: document.title,
       format: 'png',
       entries,
       totals: { files: entries.length, rows, bytes: entries.reduce((s, e) => s + e.bytes, 0) },
     };
-    const stored = await writeWhole(
-      io,
-      splitFileKeyFor(job.workspaceId, job.jobId, MANIFEST_NAME),
+    const stored = await whole(
+      run.fileKeyFor(MANIFEST_NAME),
       MANIFEST_CONTENT_TYPE,
       Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`),
     );
     return {
-      ...resultOf(io, stored, rows),
+      ...result(stored),
       files: entries.map(({ key, rows: r, bytes, sha256 }) => ({ key, rows: r, bytes, sha256 })),
     };
   } catch (err) {
     await Promise.allSettled(written.map((s) => sink.remove(s.key)));
     throw err;
   }
-}
-
-async function writeWhole(
-  { sink, signal }: JobIo,
-  key: string,
-  contentType: string,
-  body: Buffer,
-): Promise<StoredObject> {
-  signal.throwIfAborted();
-  const writer = sink.createWriter(key, { contentType });
-  writer.end(body);
-  return writer.stored;
-}
-
-function resultOf({ rt, request }: JobIo, stored: StoredObject, rows: number): JobResult {
-  return {
-    format: request.format,
-    bucket: rt.s3.bucket,
-    key: stored.key,
-    rows,
-    bytes: stored.bytes,
-    sha256: stored.sha256,
-    contentType: stored.contentType,
-    columns: [],
-  };
 }

@@ -5,6 +5,7 @@ import type { CompiledQuery, Query, Row, RowBatch, RowStream, Source, StreamOpti
 import { compileTableSelect, type TableSchema } from '../table-select.ts';
 import { quoteIdent, sqliteDialect } from './compile.ts';
 import { columnFromDeclared, converterFor, logicalTypeOfValue, type Converter } from './types.ts';
+import { invalidFields } from '../../schemas/parse-contract.ts';
 
 export interface SqliteSourceOptions {
   /** A file path, or `:memory:`. */
@@ -30,6 +31,7 @@ export function createSqliteSource({ filename, readonly = true }: SqliteSourceOp
     return {
       table,
       quotedName: quoteIdent(table),
+      resolved: { schema: 'main', name: table },
       columns: info.map((c) => columnFromDeclared(c.name, c.type || null)),
     };
   }
@@ -48,7 +50,7 @@ export function createSqliteSource({ filename, readonly = true }: SqliteSourceOp
         cause: err,
       });
     }
-    if (!stmt.reader) throw new SluiceError('USAGE', 'the query returns no rows (not a SELECT)');
+    if (!stmt.reader) throw invalidFields([{ field: 'query.sql', rule: 'must return rows (a SELECT)' }]);
     return stmt.raw(true).safeIntegers(true);
   }
 
@@ -57,6 +59,10 @@ export function createSqliteSource({ filename, readonly = true }: SqliteSourceOp
 
     async compile(query: Query): Promise<CompiledQuery> {
       return compile(query);
+    },
+
+    async table(name: string): Promise<TableSchema> {
+      return describeTable(name);
     },
 
     async describe(query: Query): Promise<Column[]> {

@@ -1,6 +1,5 @@
 import { Transform } from 'node:stream';
 import type { Column } from '../../schemas/column.ts';
-import { SluiceError } from '../../core/errors.ts';
 import type { RowBatch } from '../../core/rows.ts';
 import type { EncoderOptions, EncoderSpec } from '../encoder.ts';
 import { createRowEncoder, encodeHeader } from './encode-row.ts';
@@ -9,11 +8,7 @@ function createCsvTransform(
   columns: Column[],
   { header = true, delimiter = ',' }: EncoderOptions,
 ): Transform {
-  if (delimiter.length !== 1 || /["\r\n]/.test(delimiter)) {
-    throw new SluiceError('USAGE', `CSV delimiter must be one character other than a quote or newline`, {
-      details: { delimiter },
-    });
-  }
+  // The delimiter was checked when the export was planned (one character, not a quote or line break).
   const encodeRow = createRowEncoder(columns, { delimiter });
   let pendingHeader = header ? encodeHeader(columns, { delimiter }) : '';
   return new Transform({

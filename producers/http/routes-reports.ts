@@ -50,7 +50,7 @@ export function registerReportRoutes(app: FastifyInstance, deps: ApiDeps): void 
         );
       }
       return submitExport(deps, req, reply, identity, () =>
-        parseReportBody(deps, identity, id, { ...(body ?? {}), pages: [page.id] }, { visuals: [visualId] }),
+        parseReportBody(deps, id, { ...(body ?? {}), pages: [page.id] }, { visuals: [visualId] }),
       );
     },
   );
@@ -105,7 +105,7 @@ export function registerReportRoutes(app: FastifyInstance, deps: ApiDeps): void 
       kind: 'api' as const,
     };
     return submitExport(deps, req, reply, identity, () =>
-      parseReportBody(deps, identity, link.reportId, req.body, { watermark: link.watermark }),
+      parseReportBody(deps, link.reportId, req.body, { watermark: link.watermark }),
     );
   });
 }

@@ -16,6 +16,7 @@ import { startTestApi } from '../support/api.ts';
 import { startMetricEngines, type MetricEngines } from '../support/metric-engines.ts';
 import { decodePng } from '../support/png-pixels.ts';
 import { startTestWorker } from '../support/worker.ts';
+import { TABLES_ONLY_GRANT } from '../support/grants.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -45,7 +46,7 @@ describe('job API: visual exports and shared links', () => {
     });
     ceo = (await new TokenStore(pool).create({ workspaceId, userId: 'ceo', kind: 'api' })).token;
     api = await startTestApi({ reportSource: 'metrics', catalog });
-    worker = await startTestWorker([{ name: 'metrics', url: infra.DATABASE_URL, allowRawSql: false }], {
+    worker = await startTestWorker([{ name: 'metrics', url: infra.DATABASE_URL, grant: TABLES_ONLY_GRANT }], {
       catalog,
     });
   });

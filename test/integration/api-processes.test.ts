@@ -8,6 +8,7 @@ import { TokenStore } from '../../auth/tokens.ts';
 import type { WorkerService } from '../../consumers/export-worker/service.ts';
 import { spawnApiProcess, type ApiProcess } from '../support/api-process.ts';
 import { startTestWorker } from '../support/worker.ts';
+import { OPEN_GRANT } from '../support/grants.ts';
 
 // Bodies are read loosely: the assertions check their shape.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -136,7 +137,7 @@ describe('job API with the broker down', () => {
 
     // An API process that reaches the broker publishes the kept row; a worker then runs the job.
     apis.push(await startApiProcess());
-    worker = await startTestWorker([{ name: 'pg', url: inject('infra').DATABASE_URL, allowRawSql: true }]);
+    worker = await startTestWorker([{ name: 'pg', url: inject('infra').DATABASE_URL, grant: OPEN_GRANT }]);
     const deadline = Date.now() + 40_000;
     let status = '';
     while (Date.now() < deadline) {

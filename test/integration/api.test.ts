@@ -9,6 +9,7 @@ import { openApiDocument } from '../../producers/http/openapi.ts';
 import type { ApiService } from '../../producers/http/service.ts';
 import { startTestApi } from '../support/api.ts';
 import { startTestWorker } from '../support/worker.ts';
+import { OPEN_GRANT } from '../support/grants.ts';
 
 // Bodies are read loosely: the assertions check their shape.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -34,7 +35,7 @@ describe('job API', () => {
     tokenA = (await tokens.create({ workspaceId: wsA, userId: 'alice', kind: 'interactive' })).token;
     tokenB = (await tokens.create({ workspaceId: wsB, userId: 'bob', kind: 'interactive' })).token;
     api = await startTestApi({ reportSource: 'pg' });
-    worker = await startTestWorker([{ name: 'pg', url: infra.DATABASE_URL, allowRawSql: true }]);
+    worker = await startTestWorker([{ name: 'pg', url: infra.DATABASE_URL, grant: OPEN_GRANT }]);
   });
 
   afterAll(async () => {

@@ -19,6 +19,7 @@ import { startMetricEngines, type MetricEngines } from '../support/metric-engine
 import { decodePng } from '../support/png-pixels.ts';
 import { s3Settings, testS3Client } from '../support/s3.ts';
 import { startTestWorker } from '../support/worker.ts';
+import { TABLES_ONLY_GRANT } from '../support/grants.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -83,7 +84,7 @@ describe('export worker: rendered report documents', () => {
     producer = kafka.producer();
     await producer.connect();
     s3 = testS3Client();
-    worker = await startTestWorker([{ name: 'metrics', url: infra.DATABASE_URL, allowRawSql: false }], {
+    worker = await startTestWorker([{ name: 'metrics', url: infra.DATABASE_URL, grant: TABLES_ONLY_GRANT }], {
       catalog: createCatalog(data),
     });
   });

@@ -9,6 +9,7 @@ import { DlqHeaders, Topics } from '../../schemas/topics.ts';
 import { TopicRecorder, testKafka } from '../support/kafka.ts';
 import { s3Settings, testS3Client } from '../support/s3.ts';
 import { startTestWorker } from '../support/worker.ts';
+import { OPEN_GRANT, TABLES_ONLY_GRANT } from '../support/grants.ts';
 
 // Bad input never crashes the worker or blocks a partition; the same request twice is one job.
 describe('export worker: bad input, redelivery', () => {
@@ -32,8 +33,8 @@ describe('export worker: bad input, redelivery', () => {
     producer = kafka.producer();
     await producer.connect();
     worker = await startTestWorker([
-      { name: 'wh', url: infra.DATABASE_URL, allowRawSql: false },
-      { name: 'wh_raw', url: infra.DATABASE_URL, allowRawSql: true },
+      { name: 'wh', url: infra.DATABASE_URL, grant: TABLES_ONLY_GRANT },
+      { name: 'wh_raw', url: infra.DATABASE_URL, grant: OPEN_GRANT },
     ]);
   });
 
