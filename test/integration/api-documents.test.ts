@@ -45,7 +45,11 @@ describe('job API: visual exports and shared links', () => {
       allow: 'all',
     });
     ceo = (await new TokenStore(pool).create({ workspaceId, userId: 'ceo', kind: 'api' })).token;
-    api = await startTestApi({ reportSource: 'metrics', catalog });
+    api = await startTestApi({
+      reportSource: 'metrics',
+      catalog,
+      sources: [{ name: 'metrics', url: infra.DATABASE_URL, grant: TABLES_ONLY_GRANT }],
+    });
     worker = await startTestWorker([{ name: 'metrics', url: infra.DATABASE_URL, grant: TABLES_ONLY_GRANT }], {
       catalog,
     });

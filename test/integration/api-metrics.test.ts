@@ -55,7 +55,11 @@ describe('job API: reports and the CSV generator', () => {
     ceo = (await tokens.create({ workspaceId, userId: 'ceo', kind: 'interactive' })).token;
     ana = (await tokens.create({ workspaceId, userId: 'ana', kind: 'interactive' })).token;
     eve = (await tokens.create({ workspaceId, userId: 'eve', kind: 'interactive' })).token;
-    api = await startTestApi({ reportSource: 'metrics', catalog });
+    api = await startTestApi({
+      reportSource: 'metrics',
+      catalog,
+      sources: [{ name: 'metrics', url: infra.DATABASE_URL, grant: TABLES_ONLY_GRANT }],
+    });
     worker = await startTestWorker([{ name: 'metrics', url: infra.DATABASE_URL, grant: TABLES_ONLY_GRANT }], {
       catalog,
     });
