@@ -6,6 +6,7 @@ import { registerExportCommand } from './commands/export.ts';
 import { registerInfraCommand } from './commands/infra.ts';
 import { registerSubmitCommand } from './commands/submit.ts';
 import { registerPoliciesCommand } from './commands/policies.ts';
+import { registerSourcesCommand } from './commands/sources.ts';
 import { registerTokensCommand } from './commands/tokens.ts';
 import { registerWorkerCommand } from './commands/worker.ts';
 
@@ -27,6 +28,7 @@ export async function main(argv: string[], env: Env): Promise<number> {
   registerSubmitCommand(program, env);
   registerTokensCommand(program, env);
   registerPoliciesCommand(program, env);
+  registerSourcesCommand(program, env);
   registerWorkerCommand(program, env);
 
   try {

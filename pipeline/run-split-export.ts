@@ -73,6 +73,8 @@ export async function runSplitExport(
     batchRows,
   }: { signal?: AbortSignal; onProgress?: ProgressListener; batchRows?: number },
 ): Promise<SplitExportResult> {
+  // Nothing is written yet: an export cancelled before it starts just does not start.
+  signal?.throwIfAborted();
   const stop = new AbortController();
   const onAbort = () => stop.abort(signal!.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -112,16 +114,11 @@ export async function runSplitExport(
       limits: plan.limits,
       open: () => openFile(input.entry()),
       onFile: ({ stored, rows }) => written.push({ stream, seq: seq++, entry: manifestEntry(stored, rows) }),
-    });
-    const counting = new Transform({
-      objectMode: true,
-      transform(unit: RowBatch | Buffer, _enc, callback) {
-        if (Array.isArray(unit)) meter.countRows(unit.length);
-        callback(null, unit);
-      },
+      // Counted by the chunker, so engine-written CSV (bytes, no batches) reports its rows too.
+      onRows: (rows) => meter.countRows(rows),
     });
     try {
-      await pipeline(Readable.from(input.units, { objectMode: true, highWaterMark: 2 }), counting, splitter, {
+      await pipeline(Readable.from(input.units, { objectMode: true, highWaterMark: 2 }), splitter, {
         signal: stop.signal,
       });
     } finally {

@@ -33,7 +33,7 @@ export function checkOptions(
   if (!allowed.includes(format)) {
     errors.push({
       field: 'format',
-      rule: `one of ${allowed.join(', ')}${query.kind === 'report' ? '' : ' (pdf, png and pptx render reports only)'}`,
+      rule: `${JSON.stringify(format)} is not one of ${allowed.join(', ')}${query.kind === 'report' ? '' : ' (pdf, png and pptx render reports only)'}`,
     });
   }
   const compression = options.compression ?? 'none';

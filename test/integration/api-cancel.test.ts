@@ -33,7 +33,7 @@ describe('job API: cancelling a running export', () => {
     await migrateAuthStore(pool);
     token = (await new TokenStore(pool).create({ workspaceId, userId: 'ci', kind: 'interactive' })).token;
     s3 = testS3Client();
-    api = await startTestApi();
+    api = await startTestApi({ sources: [{ name: 'pg', url: infra.DATABASE_URL, grant: OPEN_GRANT }] });
     // A short lease: progress is recorded, and a cancellation noticed, about every second.
     worker = await startTestWorker([{ name: 'pg', url: infra.DATABASE_URL, grant: OPEN_GRANT }], {
       leaseMs: 3_000,
