@@ -36,9 +36,33 @@ export const EntityTypeSchema = z.strictObject({
   dimension: catalogName,
 });
 
+/** How a visual is drawn in rendered documents (pdf, png, pptx, xlsx); row formats ignore it. */
+export const VISUAL_KINDS = ['table', 'bar', 'line', 'area', 'pie', 'donut', 'kpi'] as const;
+export type VisualKind = (typeof VISUAL_KINDS)[number];
+
+/**
+ * Which result column goes where. `dimension` is `period` or one of the query's group columns (the entity
+ * type's dimension, its facets); `series` splits the measure into one series per value of another such
+ * column. Measures are summed over every column the encoding does not name.
+ */
+export const EncodingSchema = z.strictObject({
+  dimension: catalogName.optional(),
+  /** bar: `x` draws vertical bars (the default), `y` horizontal ones; line/area are always along x. */
+  dimensionAxis: z.enum(['x', 'y']).optional(),
+  /** A subset of the query's measures, in the order drawn; all of them when absent. */
+  measures: z.array(catalogName).min(1).max(16).optional(),
+  series: catalogName.optional(),
+});
+
 export const VisualSchema = z.strictObject({
   id: pageId,
   title: z.string(),
+  /** `table` when absent, so catalogs written before rendered documents keep working. */
+  kind: z.enum(VISUAL_KINDS).optional(),
+  encoding: EncodingSchema.optional(),
+  /** The visual's size in CSS pixels (PNG doubles it); 800×450 by default. */
+  width: z.number().int().min(100).max(4000).optional(),
+  height: z.number().int().min(100).max(4000).optional(),
   /** The metric query behind the visual: a standard metric request naming its measures. */
   query: MetricRequestSchema,
 });
@@ -68,3 +92,4 @@ export type MetricDefinition = z.infer<typeof MetricSchema>;
 export type MeasureDefinition = z.infer<typeof MeasureSchema>;
 export type ReportDefinition = z.infer<typeof ReportSchema>;
 export type VisualDefinition = z.infer<typeof VisualSchema>;
+export type VisualEncoding = z.infer<typeof EncodingSchema>;

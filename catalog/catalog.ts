@@ -6,6 +6,7 @@ import {
   type MeasureDefinition,
   type MetricDefinition,
   type ReportDefinition,
+  type VisualDefinition,
 } from './catalog-schema.ts';
 
 /** A measure with the metric (fact table) that holds it. */
@@ -65,6 +66,8 @@ export function createCatalog(raw: unknown): Catalog {
           if (!measures.has(m)) fail(`report ${report.id} visual ${visual.id}: unknown measure ${m}`);
         }
         if (!visual.query.measures) fail(`report ${report.id} visual ${visual.id}: name its measures`);
+        const problem = encodingProblem(visual, data.entityTypes[visual.query.entityType]?.dimension);
+        if (problem) fail(`report ${report.id} visual ${visual.id}: ${problem}`);
       }
     }
   }
@@ -86,6 +89,46 @@ export function loadCatalogFile(path: string | URL): Catalog {
 /** The demo catalog shipped in the repository: footfall and transactions, one report. */
 export function loadDemoCatalog(): Catalog {
   return loadCatalogFile(new URL('./demo/catalog.json', import.meta.url));
+}
+
+/**
+ * The encoding must name columns the visual's result has, and fit its kind: a chart needs a dimension to
+ * draw along, a pie one measure to share out, a KPI one number (so no dimension).
+ */
+function encodingProblem(visual: VisualDefinition, entityDimension: string | undefined): string | undefined {
+  const kind = visual.kind ?? 'table';
+  const encoding = visual.encoding ?? {};
+  const columns = new Set([
+    PERIOD,
+    ...(entityDimension ? [entityDimension] : []),
+    ...(visual.query.facets ?? []),
+  ]);
+  const queried = visual.query.measures ?? [];
+  for (const key of ['dimension', 'series'] as const) {
+    const name = encoding[key];
+    if (name !== undefined && !columns.has(name)) {
+      return `encoding.${key} ${name} is not a column of the result (${[...columns].join(', ')})`;
+    }
+  }
+  for (const m of encoding.measures ?? []) {
+    if (!queried.includes(m)) return `encoding.measures: ${m} is not one of the query's measures`;
+  }
+  const measures = encoding.measures ?? queried;
+  if (kind === 'table') return undefined;
+  if (kind === 'kpi') {
+    if (encoding.dimension || encoding.series) return 'a kpi has no dimension or series';
+    return measures.length === 1 ? undefined : 'a kpi shows exactly one measure (encoding.measures)';
+  }
+  if (!encoding.dimension) return `a ${kind} chart needs encoding.dimension`;
+  if (encoding.series && encoding.series === encoding.dimension)
+    return 'encoding.series repeats the dimension';
+  if (kind === 'pie' || kind === 'donut') {
+    if (encoding.series) return `a ${kind} has no series`;
+    if (measures.length !== 1) return `a ${kind} shows exactly one measure (encoding.measures)`;
+  }
+  if (encoding.series && measures.length !== 1) return 'a chart with a series shows one measure';
+  if (encoding.dimensionAxis === 'y' && kind !== 'bar') return 'only a bar chart may put its dimension on y';
+  return undefined;
 }
 
 function fail(message: string): never {

@@ -1,8 +1,8 @@
-import type { Transform } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import type { Column } from '../schemas/column.ts';
 
 /** The row formats, by name: light to import (help texts, request checks) without loading any encoder. */
-export const FORMATS = ['csv', 'ndjson', 'json', 'parquet', 'arrow', 'arrow-file'] as const;
+export const FORMATS = ['csv', 'ndjson', 'json', 'parquet', 'arrow', 'arrow-file', 'xlsx'] as const;
 export type Format = (typeof FORMATS)[number];
 
 export type LineEnding = 'crlf' | 'lf';
@@ -32,15 +32,18 @@ export interface EncoderOptions {
    * 1,048,576); a record batch also closes at 16 MiB.
    */
   recordBatchRows?: number;
+  /** xlsx: rows per sheet before the data continues on the next (Excel's 1,048,576; lower only in tests). */
+  maxRowsPerSheet?: number;
 }
 
 /**
- * Row batches in (object mode), bytes out, as a Transform so pipeline() carries backpressure and errors.
- * Document formats will take rendered reports instead; they get their own contract when they come.
+ * Row batches in (object mode), bytes out, as a Transform (or a Duplex whose sides are joined, like xlsx's
+ * zip) so pipeline() carries backpressure and errors. Rendered documents (pdf, png, pptx, and xlsx of a
+ * report) are written by renderers/ from a rendered report instead.
  */
 export interface EncoderSpec {
   format: Format;
   contentType: string;
   extension: string;
-  create(columns: Column[], options: EncoderOptions): Transform;
+  create(columns: Column[], options: EncoderOptions): Duplex;
 }

@@ -5,6 +5,7 @@ import { FORMATS, type EncoderSpec, type Format } from './encoder.ts';
 import { jsonEncoder } from './json/json-transform.ts';
 import { ndjsonEncoder } from './ndjson/ndjson-transform.ts';
 import { parquetEncoder } from './parquet/parquet-transform.ts';
+import { xlsxEncoder } from './xlsx/xlsx-transform.ts';
 
 const encoders: Record<Format, EncoderSpec> = {
   csv: csvEncoder,
@@ -13,6 +14,7 @@ const encoders: Record<Format, EncoderSpec> = {
   parquet: parquetEncoder,
   arrow: arrowEncoder,
   'arrow-file': arrowFileEncoder,
+  xlsx: xlsxEncoder,
 };
 
 export const formats: readonly Format[] = FORMATS;

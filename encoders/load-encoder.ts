@@ -12,6 +12,7 @@ const loaders: Record<Format, () => Promise<EncoderSpec>> = {
   parquet: async () => (await import('./parquet/parquet-transform.ts')).parquetEncoder,
   arrow: async () => (await import('./arrow/arrow-transform.ts')).arrowEncoder,
   'arrow-file': async () => (await import('./arrow/arrow-transform.ts')).arrowFileEncoder,
+  xlsx: async () => (await import('./xlsx/xlsx-transform.ts')).xlsxEncoder,
 };
 
 export async function loadEncoder(format: string): Promise<EncoderSpec> {

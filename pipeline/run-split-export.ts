@@ -1,4 +1,4 @@
-import { Readable, Transform } from 'node:stream';
+import { Readable, Transform, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isSluiceError } from '../core/errors.ts';
 import type { CompiledQuery, Query, RowBatch, Source } from '../dialects/source.ts';
@@ -56,7 +56,7 @@ interface StreamInput<T> {
   units: AsyncIterable<T>;
   chunker: Chunker<T>;
   /** The first stage of a new file. */
-  entry(): Transform;
+  entry(): Duplex;
 }
 
 /**
@@ -83,7 +83,7 @@ export async function runSplitExport(
   let fileNumber = 0;
   let first: { columns: Column[]; compiled: CompiledQuery } | undefined;
 
-  const openFile = (entry: Transform): OpenFile => {
+  const openFile = (entry: Duplex): OpenFile => {
     const name = `part-${String(++fileNumber).padStart(5, '0')}.${plan.extension}`;
     const compression = createCompression(plan.compression);
     const writer = plan.sink.createWriter(plan.fileKeyFor(name), {

@@ -4,8 +4,10 @@ import type { ExportOptions, ExportRequested } from '../schemas/export-requested
 import type { FieldError } from '../schemas/parse-contract.ts';
 import type { SplitRequest } from './export-plan.ts';
 
-/** Formats a worker writes today: the row formats and `sql`. Rendered ones (pdf, xlsx, png, pptx) plug in here. */
+/** Formats every request kind is written in: the row formats (xlsx among them) and `sql`. */
 export const EXPORT_FORMATS: readonly string[] = [...FORMATS, 'sql'];
+/** Rendered documents, for report requests only: they draw the report's visuals (xlsx of a report too). */
+export const DOCUMENT_FORMATS: readonly string[] = ['pdf', 'png', 'pptx'];
 const TEXT_FORMATS = new Set(['csv', 'ndjson', 'json', 'sql']);
 
 export interface CheckedOptions {
@@ -27,10 +29,11 @@ export function checkOptions(
 ): CheckedOptions {
   const { format, query } = request;
   const options = request.options ?? {};
-  if (!EXPORT_FORMATS.includes(format)) {
+  const allowed = query.kind === 'report' ? [...EXPORT_FORMATS, ...DOCUMENT_FORMATS] : EXPORT_FORMATS;
+  if (!allowed.includes(format)) {
     errors.push({
       field: 'format',
-      rule: `${JSON.stringify(format)} is not one of ${EXPORT_FORMATS.join(', ')} (the rendered formats pdf, xlsx, png and pptx are not available yet)`,
+      rule: `${JSON.stringify(format)} is not one of ${allowed.join(', ')}${query.kind === 'report' ? '' : ' (pdf, png and pptx render reports only)'}`,
     });
   }
   const compression = options.compression ?? 'none';

@@ -3,6 +3,7 @@ import type { CompiledQuery, SqlQuery, TableQuery, TableSchema } from '../dialec
 import type { EncoderOptions } from '../encoders/encoder.ts';
 import type { MetricPlan } from '../metrics/plan.ts';
 import type { Catalog } from '../catalog/catalog.ts';
+import type { VisualEncoding, VisualKind } from '../catalog/catalog-schema.ts';
 import type { PolicyStore, RowSecurity } from '../security/row-policy.ts';
 import type { SourceGrant } from '../security/source-grants.ts';
 import type { SourceConfig } from '../dialects/source-registry.ts';
@@ -32,6 +33,13 @@ export interface ExportPlan {
   manifest?: { kind: string; meta: Record<string, string> };
   /** A line for the reader of a `sql` file. */
   comment: string;
+  /** `document`: what the rendered document says about the whole (its title, the filters, a watermark). */
+  document?: {
+    reportId: string;
+    title: string;
+    filters: Record<string, string | string[]>;
+    watermark?: string;
+  };
 }
 
 export interface SplitRequest {
@@ -45,7 +53,7 @@ export interface SplitRequest {
  * - `one-file`: one unit, one object (split into parts plus a manifest when `split` asks for it);
  * - `file-per-unit`: one object per unit (each possibly split) plus one manifest listing them all;
  * - `statements`: the `sql` format of several units, one file holding every statement;
- * - `document`: reserved for rendered formats (pdf, xlsx, png, pptx): the units' rows go to one renderer.
+ * - `document`: a report in a rendered format (pdf, xlsx, png, pptx): the units' rows go to one renderer.
  */
 export type PlanLayout = 'one-file' | 'file-per-unit' | 'statements' | 'document';
 
@@ -55,8 +63,17 @@ export interface PlanUnit {
   query: UnitQuery;
   /** What a manifest entry says about this unit (a report visual's page, id and title); opaque below planning. */
   labels?: Record<string, string>;
-  /** The visual this unit draws, for rendered documents. */
-  visual?: { pageId: string; pageTitle: string; visualId: string; title: string };
+  /** The visual this unit draws, for rendered documents: where it sits, and how it is drawn. */
+  visual?: {
+    pageId: string;
+    pageTitle: string;
+    visualId: string;
+    title: string;
+    kind: VisualKind;
+    encoding: VisualEncoding;
+    width: number;
+    height: number;
+  };
   /** The `sql` format: the comment above this unit's statement. */
   comment?: string;
   /** Stops this unit's query after this long (a report's `queryTimeoutMs`). */

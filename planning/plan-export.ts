@@ -8,7 +8,7 @@ import { resolveReportExport } from '../reports/resolve-report-export.ts';
 import type { ExportRequested } from '../schemas/export-requested.ts';
 import { invalidFields, type FieldError } from '../schemas/parse-contract.ts';
 import { isWorkspaceGranted } from '../security/source-grants.ts';
-import { checkOptions } from './check-options.ts';
+import { checkOptions, DOCUMENT_FORMATS } from './check-options.ts';
 import type { ExportPlan, PlanLayout, PlanningFacts, PlanUnit, SourceFacts } from './export-plan.ts';
 import { planSqlQuery } from './plan-sql.ts';
 import { grantedTable, planTableQuery } from './plan-table.ts';
@@ -67,6 +67,7 @@ export async function planExport(request: ExportRequested, facts: PlanningFacts)
       const report = await resolveReportExport(context, audience, query.reportId, {
         format: request.format,
         ...(query.pages ? { pages: query.pages } : {}),
+        ...(query.visuals ? { visuals: query.visuals } : {}),
         ...(query.filters ? { filters: query.filters } : {}),
       });
       await checkFactTables(
@@ -84,9 +85,27 @@ export async function planExport(request: ExportRequested, facts: PlanningFacts)
           pageTitle: visual.pageTitle,
           visualId: visual.visualId,
           title: visual.title,
+          kind: visual.kind,
+          encoding: visual.encoding,
+          width: visual.width,
+          height: visual.height,
         },
         ...(report.queryTimeoutMs !== undefined ? { timeoutMs: report.queryTimeoutMs } : {}),
       }));
+      if (DOCUMENT_FORMATS.includes(request.format) || request.format === 'xlsx') {
+        return {
+          ...plan('document', units, {
+            kind: 'report',
+            meta: { reportId: report.reportId, title: report.title },
+          }),
+          document: {
+            reportId: report.reportId,
+            title: report.title,
+            filters: query.filters ?? {},
+            ...(query.watermark ? { watermark: query.watermark } : {}),
+          },
+        };
+      }
       const layout: PlanLayout =
         request.format === 'sql' ? 'statements' : units.length === 1 ? 'one-file' : 'file-per-unit';
       return plan(layout, units, {

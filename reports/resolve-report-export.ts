@@ -4,12 +4,18 @@ import { planForRecipient } from '../metrics/plan-for-recipient.ts';
 import type { MetricPlan } from '../metrics/plan.ts';
 import { parseContract, invalidFields, type FieldError } from '../schemas/parse-contract.ts';
 import { ReportExportBodySchema } from '../schemas/report-export.ts';
+import type { VisualEncoding, VisualKind } from '../catalog/catalog-schema.ts';
 
 export interface VisualExport {
   pageId: string;
   pageTitle: string;
   visualId: string;
   title: string;
+  /** How rendered documents draw it (catalog `kind`, `encoding`, size; a table of 800×450 by default). */
+  kind: VisualKind;
+  encoding: VisualEncoding;
+  width: number;
+  height: number;
   plan: MetricPlan;
 }
 
@@ -54,10 +60,20 @@ export async function resolveReportExport(
         return page ? [page] : [];
       })
     : report.pages;
+  const wanted = request.visuals;
+  wanted?.forEach((id, i) => {
+    if (!pages.some((p) => p.visuals.some((v) => v.id === id))) {
+      errors.push({
+        field: `visuals.${i}`,
+        rule: `unknown visual ${JSON.stringify(id)}; the chosen pages have ${pages.flatMap((p) => p.visuals.map((v) => v.id)).join(', ')}`,
+      });
+    }
+  });
+  const chosen = (visual: { id: string }) => !wanted || wanted.includes(visual.id);
   const filters = request.filters ?? {};
   for (const name of Object.keys(filters)) {
     for (const page of pages) {
-      for (const visual of page.visuals) {
+      for (const visual of page.visuals.filter(chosen)) {
         const measure = context.catalog.measure(visual.query.measures![0]!)!;
         if (!Object.hasOwn(measure.metric.dimensions, name)) {
           errors.push({
@@ -72,12 +88,16 @@ export async function resolveReportExport(
 
   const visuals: VisualExport[] = [];
   for (const page of pages) {
-    for (const visual of page.visuals) {
+    for (const visual of page.visuals.filter(chosen)) {
       visuals.push({
         pageId: page.id,
         pageTitle: page.title,
         visualId: visual.id,
         title: visual.title,
+        kind: visual.kind ?? 'table',
+        encoding: visual.encoding ?? {},
+        width: visual.width ?? 800,
+        height: visual.height ?? 450,
         plan: await planForRecipient(context, audience, visual.query, { filters }),
       });
     }

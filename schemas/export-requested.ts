@@ -49,7 +49,13 @@ export const ReportQuerySchema = z.strictObject({
   kind: z.literal('report'),
   reportId: z.string().min(1).max(256),
   pages: ReportExportBodySchema.shape.pages,
+  visuals: ReportExportBodySchema.shape.visuals,
   filters: ReportExportBodySchema.shape.filters,
+  /**
+   * Drawn across every page of a pdf and into every png (set by the API for an export made through a
+   * shared link, from the link's stored text; other formats ignore it).
+   */
+  watermark: z.string().min(1).max(200).optional(),
 });
 
 /** The CSV generator (seed 004): several metric requests combined into one CSV; format must be csv. */

@@ -5,6 +5,8 @@ export const ReportExportBodySchema = z.strictObject({
   format: z.string().min(1).max(32),
   /** Page ids to export, in the report's order; all pages when absent. */
   pages: z.array(z.string().min(1).max(64)).min(1).max(200).optional(),
+  /** Visual ids to export (of the chosen pages); all visuals when absent. */
+  visuals: z.array(z.string().min(1).max(64)).min(1).max(200).optional(),
   /** dimension → value (or values): ANDed into every exported visual's query. */
   filters: z
     .record(

@@ -22,7 +22,7 @@ export const LAYERS: readonly (readonly string[])[] = [
     'security',
     'sinks',
   ],
-  ['metrics', 'pipeline'],
+  ['metrics', 'pipeline', 'renderers'],
   ['csv-generator', 'reports'],
   ['planning'],
   ['consumers', 'demo', 'producers'],

@@ -1,4 +1,3 @@
-import { SluiceError } from '../../core/errors.ts';
 import type { Job, JobResult } from '../../jobs/job.ts';
 import { planExport } from '../../planning/plan-export.ts';
 import type { ProgressListener } from '../../pipeline/progress.ts';
@@ -9,6 +8,7 @@ import { createS3Sink } from '../../sinks/s3/s3-sink.ts';
 import type { JobRuntime } from './job-runtime.ts';
 import { objectKeyFor, splitFileKeyFor } from './object-key.ts';
 import { unitRun } from './unit-run.ts';
+import { runReportDocument } from './run-report-document.ts';
 
 /**
  * Everything between a claimed job and its stored object: the request planned again (the same checks as
@@ -24,12 +24,6 @@ export async function runJob(
 ): Promise<JobResult> {
   const plan = await planExport(request, rt.planning);
   signal.throwIfAborted();
-  if (plan.layout === 'document') {
-    throw new SluiceError(
-      'FORMAT_UNSUPPORTED',
-      `format ${plan.format}: rendered documents are not built yet`,
-    );
-  }
   const { source } = rt.sources.get(plan.source);
   const sink = createS3Sink({
     client: rt.s3.client,
@@ -37,6 +31,18 @@ export async function runJob(
     ...(plan.partSizeMiB ? { partSize: plan.partSizeMiB * MiB } : {}),
     queueSize: rt.s3.queueSize ?? 4,
   });
+  if (plan.layout === 'document') {
+    return runReportDocument({
+      plan,
+      source,
+      sink,
+      bucket: rt.s3.bucket,
+      keyFor: (extension) => objectKeyFor(job.workspaceId, job.jobId, extension),
+      fileKeyFor: (name) => splitFileKeyFor(job.workspaceId, job.jobId, name),
+      signal,
+      onProgress,
+    });
+  }
   const result = await runUnits(
     {
       units: plan.units.map((unit) => unitRun(unit, source)),

@@ -6,6 +6,7 @@ import { registerCsvGeneratorRoutes } from './routes-csv-generator.ts';
 import { registerExportRoutes } from './routes-exports.ts';
 import { registerJobRoutes } from './routes-jobs.ts';
 import { registerObservability } from './routes-observability.ts';
+import { registerReportRoutes } from './routes-reports.ts';
 
 /** The HTTP API as a fastify instance, not yet listening: `inject()` it in tests or `listen()` it. */
 export function buildApiApp(deps: ApiDeps): FastifyInstance {
@@ -25,6 +26,7 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
   app.get('/openapi.json', async () => openApiDocument);
   registerExportRoutes(app, deps);
   registerJobRoutes(app, deps);
+  registerReportRoutes(app, deps);
   registerCsvGeneratorRoutes(app, deps);
   return app;
 }

@@ -202,6 +202,90 @@ export const openApiDocument = {
         ],
       },
     },
+    '/v1/reports/{id}/visuals/{visualId}/export': {
+      post: {
+        ...exportOperation(
+          'Export one visual of a catalog report (any format; pdf, png and pptx render it)',
+          ref('ReportExportBody'),
+          { '404': problemResponse('No such report or visual', ['REPORT_NOT_FOUND', 'VISUAL_NOT_FOUND']) },
+        ),
+        parameters: [
+          { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+          { name: 'visualId', in: 'path', required: true, schema: { type: 'string' } },
+          idempotencyKeyParam,
+        ],
+      },
+    },
+    '/v1/reports/{id}/shared-links': {
+      post: {
+        summary: 'Create a shared link: exports through it carry the watermark on every PDF page and PNG',
+        security: [{ bearer: [] }],
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        requestBody: {
+          required: true,
+          content: json({
+            type: 'object',
+            required: ['watermark'],
+            additionalProperties: false,
+            properties: { watermark: { type: 'string', minLength: 1, maxLength: 200 } },
+          }),
+        },
+        responses: {
+          '201': { description: 'The link; `token` is shown once', content: json(ref('SharedLink')) },
+          '400': problemResponse('Invalid body', ['REQUEST_INVALID']),
+          '401': unauthenticated,
+          '404': problemResponse('No such report', ['REPORT_NOT_FOUND']),
+        },
+      },
+      get: {
+        summary: "The report's shared links (live and revoked), without their secrets",
+        security: [{ bearer: [] }],
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: {
+          '200': {
+            description: 'Links',
+            content: json({
+              type: 'object',
+              properties: { shared_links: { type: 'array', items: ref('SharedLink') } },
+            }),
+          },
+          '401': unauthenticated,
+          '404': problemResponse('No such report', ['REPORT_NOT_FOUND']),
+        },
+      },
+    },
+    '/v1/reports/{id}/shared-links/{linkId}': {
+      delete: {
+        summary: 'Revoke a shared link: exports through it are refused from now on',
+        security: [{ bearer: [] }],
+        parameters: [
+          { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+          { name: 'linkId', in: 'path', required: true, schema: { type: 'string' } },
+        ],
+        responses: {
+          '204': { description: 'Revoked' },
+          '401': unauthenticated,
+          '404': problemResponse('No such report or live link', [
+            'REPORT_NOT_FOUND',
+            'SHARED_LINK_NOT_FOUND',
+          ]),
+        },
+      },
+    },
+    '/v1/shared-links/{token}/export': {
+      post: {
+        ...exportOperation(
+          "Export the link's report as its creator sees it, the link's watermark drawn (no bearer token: the link is the credential)",
+          ref('ReportExportBody'),
+          { '404': problemResponse('No live shared link', ['SHARED_LINK_NOT_FOUND']) },
+        ),
+        security: [],
+        parameters: [
+          { name: 'token', in: 'path', required: true, schema: { type: 'string' } },
+          idempotencyKeyParam,
+        ],
+      },
+    },
     '/v1/csv-generator': {
       post: csvGeneratorOperation(
         'The CSV generator: metric requests combined into one CSV',
@@ -355,6 +439,20 @@ export const openApiDocument = {
         properties: {
           url: { type: 'string', format: 'uri' },
           expires_at: { type: 'string', format: 'date-time' },
+        },
+      },
+      SharedLink: {
+        type: 'object',
+        required: ['id', 'report_id', 'watermark', 'created_by', 'created_at', 'revoked_at'],
+        properties: {
+          id: { type: 'string' },
+          report_id: { type: 'string' },
+          watermark: { type: 'string' },
+          created_by: { type: 'string' },
+          created_at: { type: 'string', format: 'date-time' },
+          revoked_at: { type: ['string', 'null'], format: 'date-time' },
+          token: { type: 'string', description: 'Only in the answer to POST: the secret of the link' },
+          export_url: { type: 'string', description: 'Only in the answer to POST: where to POST an export' },
         },
       },
       Queue: {

@@ -34,6 +34,8 @@ export const PROBLEM_STATUS: Partial<Record<ErrorCode, { status: number; title: 
   TABLE_NOT_FOUND: { status: 404, title: 'No such table' },
   JOB_NOT_FOUND: { status: 404, title: 'No such job' },
   REPORT_NOT_FOUND: { status: 404, title: 'No such report' },
+  VISUAL_NOT_FOUND: { status: 404, title: 'No such visual' },
+  SHARED_LINK_NOT_FOUND: { status: 404, title: 'No such shared link' },
   ROUTE_NOT_FOUND: { status: 404, title: 'No such route' },
   REQUEST_CONFLICT: { status: 409, title: 'The requestId was already used for a different request' },
   IDEMPOTENCY_KEY_IN_FLIGHT: { status: 409, title: 'A request with this Idempotency-Key is in progress' },

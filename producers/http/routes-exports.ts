@@ -88,6 +88,7 @@ export function parseReportBody(
   deps: Pick<ApiDeps, 'reportSource'>,
   id: string,
   body: unknown,
+  { visuals: only, watermark }: { visuals?: string[]; watermark?: string } = {},
 ): CallerRequest {
   if (body === null || typeof body !== 'object' || Array.isArray(body))
     throw invalid([{ field: '(body)', rule: 'must be a JSON object' }]);
@@ -98,10 +99,18 @@ export function parseReportBody(
   if (!parsed.success) errors.push(...fieldErrorsFromZod(parsed.error));
   if (errors.length > 0 || !parsed.success) throw invalid(errors);
   const { format, pages, filters, requestId, urlTtlSeconds } = parsed.data;
+  const visuals = only ?? parsed.data.visuals;
   if (!deps.reportSource) throw new SluiceError('REPORT_NOT_FOUND', `no report ${JSON.stringify(id)}`);
   return {
     source: deps.reportSource,
-    query: { kind: 'report', reportId: id, ...(pages ? { pages } : {}), ...(filters ? { filters } : {}) },
+    query: {
+      kind: 'report',
+      reportId: id,
+      ...(pages ? { pages } : {}),
+      ...(visuals ? { visuals } : {}),
+      ...(filters ? { filters } : {}),
+      ...(watermark ? { watermark } : {}),
+    },
     format,
     ...(requestId === undefined ? {} : { requestId }),
     ...(urlTtlSeconds === undefined ? {} : { urlTtlSeconds }),
@@ -123,7 +132,7 @@ export function ratePolicyFor(identity: TokenIdentity, policies: RatePolicySet =
  * in one transaction → 202. Validation comes first (no state touched for a bad body); a replay is answered
  * before the rate limit, so a client's retry of an accepted request never spends a second token.
  */
-async function submitExport(
+export async function submitExport(
   deps: ApiDeps,
   req: FastifyRequest,
   reply: FastifyReply,

@@ -10,6 +10,7 @@ import { JobStore } from '../../jobs/job-store.ts';
 import { loadCatalogFile, loadDemoCatalog, type Catalog } from '../../catalog/catalog.ts';
 import { migrateJobStore } from '../../jobs/migrations.ts';
 import { migrateRowPolicies } from '../../security/migrations.ts';
+import { migrateSharedLinks } from '../../reports/shared-links.ts';
 import { createPgPolicyStore } from '../../security/pg-policy-store.ts';
 import { createS3Client, type S3Settings } from '../../sinks/s3/client.ts';
 import { presignGet } from '../../sinks/s3/presign.ts';
@@ -85,6 +86,7 @@ export async function startApiService(settings: ApiSettings, log: Logger): Promi
     await migrateIdempotencyStore(pool);
     await migrateOutbox(pool);
     await migrateRowPolicies(pool);
+    await migrateSharedLinks(pool);
     const relay = await startOutboxRelay({ pool, producer, log });
     const app = buildApiApp({
       pool,

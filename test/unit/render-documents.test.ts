@@ -1,0 +1,232 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, createWriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as XLSX from 'xlsx';
+import { vegaToSvg } from '../../renderers/charts/to-svg.ts';
+import { loadFontSet } from '../../renderers/fonts.ts';
+import { createDeadline, DEFAULT_RENDER_LIMITS } from '../../renderers/limits.ts';
+import { renderReportPdf } from '../../renderers/pdf/render-pdf.ts';
+import { renderVisualPng } from '../../renderers/png/render-png.ts';
+import { renderReportPptx } from '../../renderers/pptx/render-pptx.ts';
+import { renderReportXlsx } from '../../renderers/xlsx/render-report-xlsx.ts';
+import { decodePng } from '../support/png-pixels.ts';
+import { collect, everyKindReport, FACT_COLUMNS, factRows } from '../support/render-fixtures.ts';
+
+/**
+ * Every document is read back by a program that did not write it: poppler for PDF, SheetJS for xlsx,
+ * unzip and the chart XML for PPTX, a PNG decoder written from the spec for PNG.
+ */
+const fonts = loadFontSet();
+const dir = mkdtempSync(join(tmpdir(), 'sluice-render-'));
+const run = (cmd: string, args: string[]) =>
+  execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+const deadline = () => createDeadline(60_000);
+
+async function writePdf(
+  name: string,
+  report = everyKindReport(),
+  limits = DEFAULT_RENDER_LIMITS,
+): Promise<string> {
+  const path = join(dir, name);
+  await pipeline(await renderReportPdf(report, fonts, limits, deadline()), createWriteStream(path));
+  return path;
+}
+
+describe('PDF', () => {
+  let path: string;
+  let pages: string[];
+  beforeAll(async () => {
+    path = await writePdf(
+      'report.pdf',
+      everyKindReport({ watermark: 'Shared with ACME audit', tableRows: 150, maxTableRows: 100 }),
+      {
+        ...DEFAULT_RENDER_LIMITS,
+        maxTableRows: 100,
+      },
+    );
+    const count = Number(/Pages:\s+(\d+)/.exec(run('pdfinfo', [path]))![1]);
+    pages = Array.from({ length: count }, (_, i) =>
+      run('pdftotext', ['-f', String(i + 1), '-l', String(i + 1), '-raw', path, '-']),
+    );
+  });
+
+  it('starts every report page on a new PDF page, headed with title, filters and a zoned generated-at', () => {
+    const starts = ['Headline figures', 'Daily trend', 'Breakdown', 'Shares', 'Daily detail'].map((title) =>
+      pages.findIndex((text) => new RegExp(`^\\s*${title}\\s*$`, 'm').test(text)),
+    );
+    expect(starts.every((i, k) => i >= 0 && (k === 0 || i > starts[k - 1]!))).toBe(true);
+    for (const text of pages) {
+      expect(text).toContain('Store overview, April 2024');
+      expect(text).toContain('Filters: region = North, South');
+      expect(text).toMatch(/Generated 2026-12-04 16:30 GMT\+1 \(Europe\/Berlin\)/);
+    }
+  });
+
+  it('numbers every page "Page n of N" and has no blank page', () => {
+    pages.forEach((text, i) => {
+      expect(text).toContain(`Page ${i + 1} of ${pages.length}`);
+      // Besides the header and footer, every page has content of its own.
+      expect(text.split('\n').filter((l) => l.trim()).length).toBeGreaterThan(6);
+    });
+  });
+
+  it('pages a long table with its header repeated, and says how many rows it left out', () => {
+    const tablePages = pages.filter((text) => /Daily detail/.test(text) && /2024-04-\d\d/.test(text));
+    expect(tablePages.length).toBeGreaterThan(2);
+    for (const text of tablePages) expect(text).toMatch(/period\s+entity\s+region\s+entries\s+sales_volume/);
+    const all = tablePages.join('\n');
+    expect(all.match(/^\s*2024-04-\d\d\s/gm)).toHaveLength(100);
+    expect(all).toContain('100 of 150 rows; the full data is in CSV/Parquet');
+  });
+
+  it('draws charts as vectors (no images), embeds its fonts, renders Latin, Cyrillic and Greek, marks what it cannot', () => {
+    const images = run('pdfimages', ['-list', path]).trim().split('\n');
+    expect(images).toHaveLength(2); // the two header lines: no image at all
+    const fontsTable = run('pdffonts', [path]).trim().split('\n').slice(2);
+    expect(fontsTable.length).toBeGreaterThan(0);
+    for (const line of fontsTable) expect(line).toMatch(/DejaVuSans.*\byes\s+yes\s+yes\b/);
+    const all = pages.join('\n');
+    expect(all).toContain('Київ Поділ');
+    expect(all).toContain('Αθήνα Πλάκα');
+    expect(all).toContain('Zürich HB');
+    // 東京 has no glyph in DejaVu Sans: each character becomes U+FFFD, visibly, never silently dropped.
+    expect(all).toContain('\uFFFD\uFFFD Shibuya');
+    expect(all).not.toContain('東京');
+    // Chart text is text: axis titles and legend entries are extractable.
+    expect(all).toContain('Entries by day and location');
+    expect(all).toContain('sales_volume');
+  });
+
+  it('carries the watermark as page text on every page', () => {
+    // Drawn diagonally, so poppler reads it in pieces; joined up it is there on every page.
+    for (const text of pages) expect(text.replace(/\s+/g, '')).toContain('SharedwithACMEaudit');
+  });
+
+  it('fails with RENDER_LIMIT_EXCEEDED past the page limit, and RENDER_TIMEOUT past the render time', async () => {
+    await expect(
+      writePdf('limit.pdf', everyKindReport(), { ...DEFAULT_RENDER_LIMITS, maxPages: 3 }),
+    ).rejects.toMatchObject({
+      code: 'RENDER_LIMIT_EXCEEDED',
+    });
+    let now = 0;
+    const late = createDeadline(1000, undefined, () => (now += 600));
+    await expect(
+      renderReportPdf(everyKindReport(), fonts, DEFAULT_RENDER_LIMITS, late),
+    ).rejects.toMatchObject({
+      code: 'RENDER_TIMEOUT',
+    });
+  });
+});
+
+describe('PNG', () => {
+  it('renders a visual at 2x density, and the watermark changes its pixels', async () => {
+    const visual = collect({
+      id: 'bars',
+      title: 'Entries by location',
+      kind: 'bar',
+      encoding: { dimension: 'entity', measures: ['entries'] },
+    });
+    const plain = decodePng(await renderVisualPng(visual, fonts));
+    const marked = decodePng(await renderVisualPng(visual, fonts, { watermark: 'CONFIDENTIAL' }));
+    expect([plain.width, plain.height]).toEqual([1600, 900]);
+    expect([marked.width, marked.height]).toEqual([1600, 900]);
+    let changed = 0;
+    for (let i = 0; i < plain.rgba.length; i += 4)
+      if (plain.rgba.readUInt32BE(i) !== marked.rgba.readUInt32BE(i)) changed++;
+    expect(changed).toBeGreaterThan(10_000);
+    // The bars are drawn in the palette's first colour (#1f4e79), so the picture is a chart, not a blank.
+    let bar = 0;
+    for (let i = 0; i < plain.rgba.length; i += 4)
+      if (plain.rgba[i] === 0x1f && plain.rgba[i + 1] === 0x4e && plain.rgba[i + 2] === 0x79) bar++;
+    expect(bar).toBeGreaterThan(50_000);
+  });
+
+  it('renders every kind at its own size', async () => {
+    for (const page of everyKindReport().pages) {
+      for (const visual of page.visuals) {
+        const png = decodePng(await renderVisualPng(visual, fonts));
+        expect([png.width, png.height]).toEqual([visual.width * 2, visual.height * 2]);
+      }
+    }
+  });
+});
+
+describe('PPTX', () => {
+  it('has a title slide with the filters, one slide per visual, native charts with their data and native tables', async () => {
+    const report = everyKindReport({ tableRows: 20 });
+    const path = join(dir, 'deck.pptx');
+    writeFileSync(path, await renderReportPptx(report, fonts, deadline()));
+    const parts = run('unzip', ['-Z1', path]).trim().split('\n');
+    const slides = parts.filter((p) => /^ppt\/slides\/slide\d+\.xml$/.test(p));
+    // title + 9 visuals, the 20-row table taking 2 slides of 15
+    expect(slides).toHaveLength(1 + 8 + 2);
+    const slide = (n: number) => run('unzip', ['-p', path, `ppt/slides/slide${n}.xml`]);
+    expect(slide(1)).toContain('region: North, South');
+    expect(slide(1)).toContain('Store overview, April 2024');
+    expect(parts.filter((p) => /^ppt\/charts\/chart\d+\.xml$/.test(p))).toHaveLength(6);
+    expect(parts.some((p) => p.startsWith('ppt/embeddings/'))).toBe(true);
+    expect(slide(10)).toContain('<a:tbl>');
+    expect(slide(4)).toContain('<p:graphicFrame');
+
+    // The line chart (entries by day, one series per location) carries the collector's sums.
+    const line = report.pages[1]!.visuals[0]!;
+    const xmls = parts
+      .filter((p) => /^ppt\/charts\/chart\d+\.xml$/.test(p))
+      .map((p) => run('unzip', ['-p', path, p]));
+    const lineXml = xmls.find((x) => x.includes('<c:lineChart>'))!;
+    const series = [...lineXml.matchAll(/<c:ser>([\s\S]*?)<\/c:ser>/g)].map((m) => m[1]!);
+    expect(series).toHaveLength(5);
+    const berlin = series.find((s) => s.includes('Berlin Mitte'))!;
+    const values = [...berlin.split('<c:val>')[1]!.matchAll(/<c:v>([^<]*)<\/c:v>/g)].map((m) => Number(m[1]));
+    const expected = line.rows.filter((r) => r[1] === 'Berlin Mitte').map((r) => r[2]);
+    expect(values).toEqual(expected);
+    expect(xmls.some((x) => x.includes('<c:pieChart>'))).toBe(true);
+    expect(xmls.some((x) => x.includes('<c:doughnutChart>'))).toBe(true);
+    expect(xmls.some((x) => x.includes('<c:areaChart>'))).toBe(true);
+    expect(xmls.filter((x) => x.includes('<c:barChart>'))).toHaveLength(2);
+  });
+});
+
+describe('report workbook', () => {
+  it('writes a sheet per visual named after it, with all its rows and SUM totals', async () => {
+    const rows = factRows(30);
+    const open = (batch: unknown[][]) => async () => ({
+      columns: FACT_COLUMNS,
+      batches: Readable.from([batch.slice(0, 70), batch.slice(70)]),
+    });
+    const wb = renderReportXlsx([
+      { title: 'Entries per day and location', open: open(rows) },
+      { title: 'Entries per day and location', open: open(rows.slice(0, 10)) },
+    ]);
+    const chunks: Buffer[] = [];
+    for await (const c of wb.output) chunks.push(c as Buffer);
+    expect(await wb.done).toEqual({ rows: 160 });
+    const book = XLSX.read(Buffer.concat(chunks), { type: 'buffer', cellFormula: true });
+    // 31 characters at most: the suffix that makes the name unique takes room from the title.
+    expect(book.SheetNames).toEqual(['Entries per day and location', 'Entries per day and locatio (2)']);
+    const ws = book.Sheets['Entries per day and location']!;
+    expect(ws.A152!.v).toBe('Total');
+    expect(ws.D152!.f).toBe('SUM(D2:D151)');
+    expect(ws.D152!.v).toBe(rows.reduce((s, r) => s + Number(r[3]), 0));
+    expect(ws.E152!.f).toBe('SUM(E2:E151)');
+    expect(ws.E152!.v).toBeCloseTo(
+      rows.reduce((s, r) => s + Number(r[4]), 0),
+      6,
+    );
+    expect(ws['!freeze'] ?? true).toBeTruthy();
+  });
+});
+
+describe('charts', () => {
+  it('refuse to load anything a spec names', async () => {
+    const spec = { data: [{ name: 'x', url: '/etc/passwd', format: { type: 'csv' } }], marks: [] };
+    await expect(vegaToSvg(spec as never)).rejects.toMatchObject({
+      code: 'REQUEST_INVALID',
+      details: { uri: '/etc/passwd' },
+    });
+  });
+});
