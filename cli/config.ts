@@ -3,6 +3,7 @@ import type { WorkerSettings } from '../consumers/export-worker/service.ts';
 import type { SourceConfig } from '../dialects/source-registry.ts';
 import type { S3Settings } from '../sinks/s3/client.ts';
 import type { ApiSettings } from '../producers/http/service.ts';
+import type { SchedulerSettings } from '../producers/scheduler/service.ts';
 import { parseRatePolicy, RatePolicies, type RatePolicy } from '../auth/rate-limiter.ts';
 import type { Env } from './env.ts';
 
@@ -117,6 +118,7 @@ export function readApiSettings(env: Env): ApiSettings {
     host: env.SLUICE_API_HOST || '0.0.0.0',
     port,
     ...(reportSource ? { reportSource } : {}),
+    sourceNames: readSourceConfigs(env).map((s) => s.name),
     ...(env.SLUICE_REQUEST_TOPIC ? { requestTopic: env.SLUICE_REQUEST_TOPIC } : {}),
     ...(env.SLUICE_CATALOG ? { catalogPath: env.SLUICE_CATALOG } : {}),
     ...(env.SLUICE_API_SYNC_WAIT_MS
@@ -126,5 +128,29 @@ export function readApiSettings(env: Env): ApiSettings {
       interactive: limits('SLUICE_RATE_LIMIT_INTERACTIVE', RatePolicies.interactive),
       api: limits('SLUICE_RATE_LIMIT_API', RatePolicies.api),
     },
+  };
+}
+
+/** SigV4 presigned URLs live at most 7 days; a scheduled mail's link gets all of it by default. */
+export const MAX_LINK_TTL_SECONDS = 604_800;
+
+/** `sluice scheduler` (and the scheduler role of `sluice worker`). */
+export function readSchedulerSettings(env: Env): SchedulerSettings {
+  const ttl = env.SLUICE_MAIL_LINK_TTL_SECONDS
+    ? positiveInt('SLUICE_MAIL_LINK_TTL_SECONDS', env.SLUICE_MAIL_LINK_TTL_SECONDS)
+    : MAX_LINK_TTL_SECONDS;
+  if (ttl < 60 || ttl > MAX_LINK_TTL_SECONDS)
+    throw new SluiceError(
+      'CONFIG_INVALID',
+      `SLUICE_MAIL_LINK_TTL_SECONDS must be 60–${MAX_LINK_TTL_SECONDS} (a presigned URL lives at most 7 days)`,
+    );
+  return {
+    databaseUrl: readDatabaseUrl(env),
+    brokers: readKafkaBrokers(env),
+    linkTtlSeconds: ttl,
+    ...(env.SLUICE_SCHEDULER_POLL_SECONDS
+      ? { pollSeconds: positiveInt('SLUICE_SCHEDULER_POLL_SECONDS', env.SLUICE_SCHEDULER_POLL_SECONDS) }
+      : {}),
+    ...(env.SLUICE_REQUEST_TOPIC ? { requestTopic: env.SLUICE_REQUEST_TOPIC } : {}),
   };
 }

@@ -4,6 +4,7 @@ import { registerApiCommand } from './commands/api.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerExportCommand } from './commands/export.ts';
 import { registerInfraCommand } from './commands/infra.ts';
+import { registerSchedulerCommand } from './commands/scheduler.ts';
 import { registerSubmitCommand } from './commands/submit.ts';
 import { registerPoliciesCommand } from './commands/policies.ts';
 import { registerTokensCommand } from './commands/tokens.ts';
@@ -24,6 +25,7 @@ export async function main(argv: string[], env: Env): Promise<number> {
   registerDemoCommand(program, env);
   registerExportCommand(program, env);
   registerInfraCommand(program, env);
+  registerSchedulerCommand(program, env);
   registerSubmitCommand(program, env);
   registerTokensCommand(program, env);
   registerPoliciesCommand(program, env);

@@ -57,6 +57,9 @@ const STEPS = [
      updated_at  timestamptz NOT NULL DEFAULT now(),
      PRIMARY KEY (run_id, recipient)
    )`,
+  // The export's outcome event, as the delivery consumer received it (what the mail is composed from).
+  `ALTER TABLE sluice_schedule_deliveries ADD COLUMN IF NOT EXISTS outcome jsonb`,
+  `CREATE INDEX IF NOT EXISTS sluice_schedule_deliveries_job ON sluice_schedule_deliveries (job_id)`,
 ];
 
 export async function migrateSchedules(pool: pg.Pool): Promise<void> {

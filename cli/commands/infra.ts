@@ -18,7 +18,7 @@ const progress = (line: string) => process.stderr.write(`infra: ${line}\n`);
 
 /**
  * Overrides from the environment, all optional: SLUICE_KAFKA_PORT, SLUICE_KAFKA_CONTROLLER_PORT,
- * SLUICE_S3_PORT, SLUICE_S3_BUCKET, SLUICE_DATABASE_URL, SLUICE_MYSQL_URL.
+ * SLUICE_S3_PORT, SLUICE_MAIL_SMTP_PORT, SLUICE_MAIL_API_PORT, SLUICE_S3_BUCKET, SLUICE_DATABASE_URL, SLUICE_MYSQL_URL.
  */
 export function infraOptionsFromEnv(env: Env): Omit<InfraOptions, 'root' | 'log'> {
   const port = (name: string): number | undefined => {
@@ -39,6 +39,8 @@ export function infraOptionsFromEnv(env: Env): Omit<InfraOptions, 'root' | 'log'
       kafka: port('SLUICE_KAFKA_PORT'),
       kafkaController: port('SLUICE_KAFKA_CONTROLLER_PORT'),
       s3: port('SLUICE_S3_PORT'),
+      mailSmtp: port('SLUICE_MAIL_SMTP_PORT'),
+      mailApi: port('SLUICE_MAIL_API_PORT'),
     },
     s3: { bucket: text('SLUICE_S3_BUCKET') },
     databaseUrl: text('SLUICE_DATABASE_URL'),

@@ -7,11 +7,13 @@ import type { Logger } from '../../core/logger.ts';
 import type { IdempotencyStore } from '../../jobs/idempotency.ts';
 import type { JobStore } from '../../jobs/job-store.ts';
 import type { PresignedUrl } from '../../sinks/s3/presign.ts';
+import type PgBoss from 'pg-boss';
 import { openApiDocument } from './openapi.ts';
 import { problem, problemFromError, sendProblem } from './problem.ts';
 import { registerCsvGeneratorRoutes } from './routes-csv-generator.ts';
 import { registerExportRoutes } from './routes-exports.ts';
 import { registerJobRoutes } from './routes-jobs.ts';
+import { registerScheduleRoutes } from './routes-schedules.ts';
 
 export interface ApiDeps {
   /** sluice's own PostgreSQL: jobs, outbox, tokens, rate buckets, idempotency keys. */
@@ -32,6 +34,10 @@ export interface ApiDeps {
   requestTopic?: string;
   /** Called after a request was enqueued: wakes this process's outbox relay. */
   onEnqueued?: () => void;
+  /** pg-boss, to arm schedules' runs; without it the /v1/schedules routes are absent. */
+  boss?: PgBoss;
+  /** Configured source names: a schedule naming another is a 400 (unchecked when empty). */
+  sourceNames?: string[];
   /** The seed's limits unless configured otherwise. */
   ratePolicies?: RatePolicySet;
   log: Logger;
@@ -55,5 +61,14 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
   registerExportRoutes(app, deps);
   registerJobRoutes(app, deps);
   registerCsvGeneratorRoutes(app, deps);
+  if (deps.boss) {
+    registerScheduleRoutes(app, deps, {
+      pool: deps.pool,
+      boss: deps.boss,
+      planning: deps.planning,
+      ...(deps.reportSource ? { reportSource: deps.reportSource } : {}),
+      ...(deps.sourceNames ? { sourceNames: deps.sourceNames } : {}),
+    });
+  }
   return app;
 }

@@ -17,6 +17,9 @@ import { migrateOutbox } from '../outbox/migrations.ts';
 import { createOutboxProducer } from '../outbox/outbox-producer.ts';
 import { startOutboxRelay } from '../outbox/relay.ts';
 import { buildApiApp } from './app.ts';
+import { startBoss } from '../../schedules/boss.ts';
+import { migrateSchedules } from '../../schedules/migrations.ts';
+import type PgBoss from 'pg-boss';
 
 export interface ApiSettings {
   databaseUrl: string;
@@ -38,6 +41,8 @@ export interface ApiSettings {
   /** Where the relay publishes requests; the contract's topic by default. */
   requestTopic?: string;
   ratePolicies?: RatePolicySet;
+  /** Configured source names (SLUICE_SOURCE_<NAME>): a schedule naming another is refused with a 400. */
+  sourceNames?: string[];
 }
 
 export interface ApiService {
@@ -63,7 +68,9 @@ export async function startApiService(settings: ApiSettings, log: Logger): Promi
       log.warn(`kafka.${entry.namespace ?? 'client'}`, { message: entry.log.message }),
   });
   const producer = createOutboxProducer(kafka);
+  let boss: PgBoss | undefined;
   const cleanup = async () => {
+    await boss?.stop({ graceful: false, close: false, wait: true }).catch(() => {});
     s3.destroy();
     await producer.disconnect().catch(() => {});
     await pool.end();
@@ -74,6 +81,9 @@ export async function startApiService(settings: ApiSettings, log: Logger): Promi
     await migrateIdempotencyStore(pool);
     await migrateOutbox(pool);
     await migrateRowPolicies(pool);
+    await migrateSchedules(pool);
+    // Sends only (arms schedules' runs); the scheduler role runs the jobs.
+    boss = await startBoss(pool, { supervise: false });
     const relay = await startOutboxRelay({ pool, producer, log });
     const app = buildApiApp({
       pool,
@@ -86,6 +96,8 @@ export async function startApiService(settings: ApiSettings, log: Logger): Promi
       ...(settings.requestTopic ? { requestTopic: settings.requestTopic } : {}),
       ...(settings.ratePolicies ? { ratePolicies: settings.ratePolicies } : {}),
       onEnqueued: () => relay.wake(),
+      boss,
+      ...(settings.sourceNames ? { sourceNames: settings.sourceNames } : {}),
       planning: { catalog, policies: createPgPolicyStore(pool) },
       ...(settings.syncWaitMs !== undefined ? { syncWaitMs: settings.syncWaitMs } : {}),
       log,
