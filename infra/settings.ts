@@ -14,6 +14,9 @@ export interface InfraSettings {
   S3_FORCE_PATH_STYLE: string;
   DATABASE_URL: string;
   MYSQL_URL: string;
+  /** GreenMail's SMTP, and its REST API where tests read the mails back. */
+  SLUICE_SMTP_URL: string;
+  SLUICE_TEST_MAIL_API: string;
 }
 
 export interface InfraOptions {
@@ -21,7 +24,7 @@ export interface InfraOptions {
   root: string;
   /** Progress lines (no trailing newline). Default: silent. */
   log?: (line: string) => void;
-  ports?: { kafka?: number; kafkaController?: number; s3?: number };
+  ports?: { kafka?: number; kafkaController?: number; s3?: number; mailSmtp?: number; mailApi?: number };
   s3?: { accessKeyId?: string; secretAccessKey?: string; bucket?: string; region?: string };
   /** PostgreSQL and MariaDB are not started by sluice, only checked. */
   databaseUrl?: string;
@@ -38,6 +41,8 @@ export interface InfraConfig {
   kafkaPort: number;
   kafkaControllerPort: number;
   s3Port: number;
+  mailSmtpPort: number;
+  mailApiPort: number;
   s3AccessKeyId: string;
   s3SecretAccessKey: string;
   s3Bucket: string;
@@ -47,7 +52,13 @@ export interface InfraConfig {
   readyTimeoutMs: number;
 }
 
-export const DEFAULT_PORTS = { kafka: 9092, kafkaController: 9093, s3: 9000 } as const;
+export const DEFAULT_PORTS = {
+  kafka: 9092,
+  kafkaController: 9093,
+  s3: 9000,
+  mailSmtp: 3025,
+  mailApi: 3080,
+} as const;
 
 export function resolveInfraConfig(opts: InfraOptions): InfraConfig {
   const config: InfraConfig = {
@@ -58,6 +69,8 @@ export function resolveInfraConfig(opts: InfraOptions): InfraConfig {
     kafkaPort: opts.ports?.kafka ?? DEFAULT_PORTS.kafka,
     kafkaControllerPort: opts.ports?.kafkaController ?? DEFAULT_PORTS.kafkaController,
     s3Port: opts.ports?.s3 ?? DEFAULT_PORTS.s3,
+    mailSmtpPort: opts.ports?.mailSmtp ?? DEFAULT_PORTS.mailSmtp,
+    mailApiPort: opts.ports?.mailApi ?? DEFAULT_PORTS.mailApi,
     s3AccessKeyId: opts.s3?.accessKeyId ?? 'sluice-local',
     s3SecretAccessKey: opts.s3?.secretAccessKey ?? 'sluice-local-secret',
     s3Bucket: opts.s3?.bucket ?? 'sluice-exports',
@@ -70,6 +83,8 @@ export function resolveInfraConfig(opts: InfraOptions): InfraConfig {
     ['kafka', config.kafkaPort],
     ['kafkaController', config.kafkaControllerPort],
     ['s3', config.s3Port],
+    ['mailSmtp', config.mailSmtpPort],
+    ['mailApi', config.mailApiPort],
   ] as const) {
     if (!Number.isInteger(port) || port < 1 || port > 65_535) {
       throw new SluiceError(
@@ -98,6 +113,8 @@ export function settingsOf(config: InfraConfig): InfraSettings {
     S3_FORCE_PATH_STYLE: 'true',
     DATABASE_URL: config.databaseUrl,
     MYSQL_URL: config.mysqlUrl,
+    SLUICE_SMTP_URL: `smtp://${config.host}:${config.mailSmtpPort}`,
+    SLUICE_TEST_MAIL_API: `http://${config.host}:${config.mailApiPort}`,
   };
 }
 
