@@ -4,6 +4,7 @@ import type { SourceConfig } from '../dialects/source-registry.ts';
 import type { S3Settings } from '../sinks/s3/client.ts';
 import type { ApiSettings } from '../producers/http/service.ts';
 import type { SchedulerSettings } from '../producers/scheduler/service.ts';
+import type { DeliverySettings } from '../consumers/delivery/service.ts';
 import { parseRatePolicy, RatePolicies, type RatePolicy } from '../auth/rate-limiter.ts';
 import type { Env } from './env.ts';
 
@@ -153,4 +154,51 @@ export function readSchedulerSettings(env: Env): SchedulerSettings {
       : {}),
     ...(env.SLUICE_REQUEST_TOPIC ? { requestTopic: env.SLUICE_REQUEST_TOPIC } : {}),
   };
+}
+
+/** `sluice delivery` (and the delivery role of `sluice worker`); undefined when no SMTP relay is configured. */
+export function readDeliverySettings(env: Env): DeliverySettings | undefined {
+  if (!env.SLUICE_SMTP_URL) return undefined;
+  let url: URL;
+  try {
+    url = new URL(env.SLUICE_SMTP_URL);
+  } catch {
+    throw new SluiceError(
+      'CONFIG_INVALID',
+      'SLUICE_SMTP_URL must be smtp://host:port or smtps://user:pass@host:port',
+    );
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
+    throw new SluiceError('CONFIG_INVALID', 'SLUICE_SMTP_URL must start with smtp:// or smtps://');
+  return {
+    databaseUrl: readDatabaseUrl(env),
+    brokers: readKafkaBrokers(env),
+    smtpUrl: env.SLUICE_SMTP_URL,
+    mailFrom: env.SLUICE_MAIL_FROM || 'sluice <sluice@localhost>',
+    attachMaxBytes: env.SLUICE_MAIL_ATTACH_MAX_BYTES
+      ? positiveInt('SLUICE_MAIL_ATTACH_MAX_BYTES', env.SLUICE_MAIL_ATTACH_MAX_BYTES)
+      : 5 * 1024 * 1024,
+    groupId: env.SLUICE_DELIVERY_GROUP || 'sluice-delivery',
+    ...(env.SLUICE_DELIVERY_POLL_SECONDS
+      ? { pollSeconds: positiveInt('SLUICE_DELIVERY_POLL_SECONDS', env.SLUICE_DELIVERY_POLL_SECONDS) }
+      : {}),
+  };
+}
+
+export type WorkerRole = 'export' | 'scheduler' | 'delivery';
+const ROLES: readonly WorkerRole[] = ['export', 'scheduler', 'delivery'];
+
+/** `SLUICE_WORKER_ROLES`: which roles `sluice worker` runs; all of them by default. */
+export function readWorkerRoles(env: Env): WorkerRole[] {
+  if (!env.SLUICE_WORKER_ROLES) return [...ROLES];
+  const roles = env.SLUICE_WORKER_ROLES.split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
+  const unknown = roles.filter((r) => !ROLES.includes(r as WorkerRole));
+  if (unknown.length > 0 || roles.length === 0)
+    throw new SluiceError(
+      'CONFIG_INVALID',
+      `SLUICE_WORKER_ROLES: a comma-separated subset of ${ROLES.join(', ')}`,
+    );
+  return roles as WorkerRole[];
 }

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { isSluiceError } from '../core/errors.ts';
 import { registerApiCommand } from './commands/api.ts';
+import { registerDeliveryCommand } from './commands/delivery.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerExportCommand } from './commands/export.ts';
 import { registerInfraCommand } from './commands/infra.ts';
@@ -22,6 +23,7 @@ export async function main(argv: string[], env: Env): Promise<number> {
     .showHelpAfterError();
 
   registerApiCommand(program, env);
+  registerDeliveryCommand(program, env);
   registerDemoCommand(program, env);
   registerExportCommand(program, env);
   registerInfraCommand(program, env);

@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import nodemailer from 'nodemailer';
 import pg from 'pg';
+import { z } from 'zod';
 import type PgBoss from 'pg-boss';
 import type { Logger } from '../../core/logger.ts';
 import { migrateJobStore } from '../../jobs/migrations.ts';
@@ -44,11 +45,12 @@ export function parseOutcome(topic: string, value: Buffer | null): Outcome | und
   } catch {
     return undefined;
   }
+  // A tolerant reader: fields a later compatible version adds are dropped, not a reason to skip the mail.
   if (topic === Topics.completed) {
-    const parsed = ExportCompletedSchema.safeParse(json);
+    const parsed = z.object(ExportCompletedSchema.shape).safeParse(json);
     return parsed.success ? { kind: 'completed', event: parsed.data } : undefined;
   }
-  const parsed = ExportFailedSchema.safeParse(json);
+  const parsed = z.object(ExportFailedSchema.shape).safeParse(json);
   return parsed.success ? { kind: 'failed', event: parsed.data } : undefined;
 }
 

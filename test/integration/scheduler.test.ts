@@ -110,6 +110,8 @@ describe('scheduler: two processes, real ticks', () => {
   });
 
   afterAll(async () => {
+    // Per-minute schedules would keep firing for any scheduler that runs on this database later.
+    await pool?.query(`DELETE FROM sluice_schedules WHERE workspace_id = $1`, [ws]);
     await Promise.all(schedulers.map((s) => s.stop()));
     await boss?.stop({ graceful: false, close: false });
     await pool?.end();
