@@ -6,6 +6,7 @@ import { registerDemoCommand } from './commands/demo.ts';
 import { registerExportCommand } from './commands/export.ts';
 import { registerInfraCommand } from './commands/infra.ts';
 import { registerSchedulerCommand } from './commands/scheduler.ts';
+import { registerSchedulesCommand } from './commands/schedules.ts';
 import { registerSubmitCommand } from './commands/submit.ts';
 import { registerPoliciesCommand } from './commands/policies.ts';
 import { registerTokensCommand } from './commands/tokens.ts';
@@ -28,6 +29,7 @@ export async function main(argv: string[], env: Env): Promise<number> {
   registerExportCommand(program, env);
   registerInfraCommand(program, env);
   registerSchedulerCommand(program, env);
+  registerSchedulesCommand(program, env);
   registerSubmitCommand(program, env);
   registerTokensCommand(program, env);
   registerPoliciesCommand(program, env);

@@ -61,11 +61,16 @@ export async function createSchedule(
   identity: TokenIdentity,
   raw: unknown,
 ): Promise<Schedule> {
-  const parsed = ScheduleBodySchema.safeParse(parseObject(raw));
-  if (!parsed.success) throw invalid(fieldErrorsFromZod(parsed.error));
+  const object = parseObject(raw) as Record<string, unknown>;
+  const parsed = ScheduleBodySchema.safeParse(object);
+  // Every field at once: a body with a bad cron and no recipients is told about both.
+  const cronErrors =
+    typeof object.cron === 'string' && typeof object.timeZone === 'string'
+      ? checkCron(object.cron, object.timeZone)
+      : [];
+  if (!parsed.success || cronErrors.length > 0)
+    throw invalid([...(parsed.success ? [] : fieldErrorsFromZod(parsed.error)), ...cronErrors]);
   const body = parsed.data;
-  const cronErrors = checkCron(body.cron, body.timeZone);
-  if (cronErrors.length > 0) throw invalid(cronErrors);
   const what = await resolveScheduledRequest(deps, identity, body);
   const now = deps.now?.() ?? new Date();
   return withTransaction(deps.pool, async (client) => {
