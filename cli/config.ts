@@ -87,7 +87,7 @@ export function readWorkerSettings(env: Env): WorkerSettings {
       maxAttempts: int('SLUICE_MAX_ATTEMPTS', 3),
       requestPartitions: int('SLUICE_REQUEST_PARTITIONS', 6),
     },
-    databaseUrl: readDatabaseUrl(env),
+    databaseUrl: requireDatabaseUrl(env, 'worker'),
     s3: readS3Settings(env),
     ...(env.S3_PUBLIC_ENDPOINT ? { s3PublicEndpoint: env.S3_PUBLIC_ENDPOINT } : {}),
     sources: readSourceConfigs(env),
@@ -95,9 +95,30 @@ export function readWorkerSettings(env: Env): WorkerSettings {
   };
 }
 
-/** The PostgreSQL that holds sluice's own state (jobs, tokens, rate buckets). */
+/** Where `npm run infra:up` and the tests find PostgreSQL; only commands run by hand may fall back to it. */
+export const DEV_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+/**
+ * The PostgreSQL that holds sluice's own state (jobs, tokens, rate buckets), for the commands an operator
+ * runs by hand (`tokens`, `policies`): the local development database when DATABASE_URL is unset.
+ */
 export function readDatabaseUrl(env: Env): string {
-  return env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+  return env.DATABASE_URL || DEV_DATABASE_URL;
+}
+
+/**
+ * The same for the long-running services, which never guess: a worker or an API on a default database
+ * would run, and keep its jobs, somewhere nobody looks.
+ */
+export function requireDatabaseUrl(env: Env, service: string): string {
+  if (!env.DATABASE_URL) {
+    throw new SluiceError(
+      'CONFIG_INVALID',
+      `DATABASE_URL is not set: sluice ${service} keeps its state in PostgreSQL; set DATABASE_URL=postgres://…`,
+      { details: { missing: ['DATABASE_URL'] } },
+    );
+  }
+  return env.DATABASE_URL;
 }
 
 /** `sluice api`: its PostgreSQL, brokers, S3 (to sign result URLs) and where to listen. */
@@ -112,7 +133,7 @@ export function readApiSettings(env: Env): ApiSettings {
   const limits = (name: string, base: RatePolicy) =>
     env[name] ? parseRatePolicy(base, env[name]!, name) : base;
   return {
-    databaseUrl: readDatabaseUrl(env),
+    databaseUrl: requireDatabaseUrl(env, 'api'),
     brokers: readKafkaBrokers(env),
     s3: readS3Settings(env),
     ...(env.S3_PUBLIC_ENDPOINT ? { s3PublicEndpoint: env.S3_PUBLIC_ENDPOINT } : {}),
@@ -146,7 +167,7 @@ export function readSchedulerSettings(env: Env): SchedulerSettings {
       `SLUICE_MAIL_LINK_TTL_SECONDS must be 60–${MAX_LINK_TTL_SECONDS} (a presigned URL lives at most 7 days)`,
     );
   return {
-    databaseUrl: readDatabaseUrl(env),
+    databaseUrl: requireDatabaseUrl(env, 'sluice scheduler'),
     brokers: readKafkaBrokers(env),
     linkTtlSeconds: ttl,
     ...(env.SLUICE_SCHEDULER_POLL_SECONDS
@@ -171,7 +192,7 @@ export function readDeliverySettings(env: Env): DeliverySettings | undefined {
   if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
     throw new SluiceError('CONFIG_INVALID', 'SLUICE_SMTP_URL must start with smtp:// or smtps://');
   return {
-    databaseUrl: readDatabaseUrl(env),
+    databaseUrl: requireDatabaseUrl(env, 'sluice delivery'),
     brokers: readKafkaBrokers(env),
     smtpUrl: env.SLUICE_SMTP_URL,
     mailFrom: env.SLUICE_MAIL_FROM || 'sluice <sluice@localhost>',

@@ -1,6 +1,7 @@
 import { SluiceError } from '../core/errors.ts';
 import { lazySource } from './lazy-source.ts';
 import { createPostgresSource } from './postgres/source.ts';
+import { redact } from './redact-url.ts';
 import type { Source } from './source.ts';
 import { createSqliteSource } from './sqlite/source.ts';
 
@@ -42,9 +43,4 @@ export function openSource(url: string, options: OpenSourceOptions = {}): Source
         { details: { scheme } },
       );
   }
-}
-
-/** Connection URLs carry passwords; error messages and logs must not. */
-export function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 }

@@ -1,5 +1,6 @@
 import { SluiceError } from '../core/errors.ts';
-import { openSource, redact } from './open-source.ts';
+import { openSource } from './open-source.ts';
+import { redact } from './redact-url.ts';
 import type { Source } from './source.ts';
 
 /** A named connection from configuration (`SLUICE_SOURCE_<NAME>=<url>`). */

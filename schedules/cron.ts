@@ -1,5 +1,5 @@
 import { CronExpressionParser } from 'cron-parser';
-import type { FieldError } from '../producers/http/problem.ts';
+import type { FieldError } from '../schemas/parse-contract.ts';
 
 /**
  * The pure half of scheduling: when does a schedule run? Standard five-field cron read as wall-clock time

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type PgBoss from 'pg-boss';
-import { queueMail } from '../../schedules/fire-schedule.ts';
+import { queueMail } from '../../schedules/mail-queue.ts';
 import type { Outcome } from './compose-mail.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { listRuns, listSchedules } from '../../schedules/schedule-store.ts';
-import type { ApiDeps } from './app.ts';
+import type { ApiDeps } from './api-deps.ts';
 import { authenticate } from './auth.ts';
 import {
   createSchedule,

@@ -2,7 +2,7 @@ import type { TokenIdentity } from '../../auth/tokens.ts';
 import { isSluiceError, SluiceError } from '../../core/errors.ts';
 import { planCsvGenerator } from '../../csv-generator/generate-csv.ts';
 import type { ScheduleBody, ScheduleKind, ScheduledRequest } from '../../schedules/schedule.ts';
-import type { ApiDeps } from './app.ts';
+import type { ApiDeps } from './api-deps.ts';
 import { invalid, type FieldError } from './problem.ts';
 import { parseExportBody, parseReportBody } from './routes-exports.ts';
 

@@ -6,7 +6,7 @@ import type { Logger } from '../../core/logger.ts';
 import { migrateJobStore } from '../../jobs/migrations.ts';
 import { armTick, type TickData } from '../../schedules/arm-tick.ts';
 import { Queues, startBoss } from '../../schedules/boss.ts';
-import { fireTick } from '../../schedules/fire-schedule.ts';
+import { fireTick } from './fire-tick.ts';
 import { migrateSchedules } from '../../schedules/migrations.ts';
 import { listActiveSchedules } from '../../schedules/schedule-store.ts';
 import { migrateRowPolicies } from '../../security/migrations.ts';

@@ -14,7 +14,7 @@ import { JobStore } from '../../jobs/job-store.ts';
 import { createSchedule, patchSchedule, type ScheduleAdminDeps } from '../../producers/http/schedules.ts';
 import { startSchedulerService, type SchedulerService } from '../../producers/scheduler/service.ts';
 import { startBoss } from '../../schedules/boss.ts';
-import { queueMail } from '../../schedules/fire-schedule.ts';
+import { queueMail } from '../../schedules/mail-queue.ts';
 import { migrateSchedules } from '../../schedules/migrations.ts';
 import { listRuns } from '../../schedules/schedule-store.ts';
 import { migrateRowPolicies } from '../../security/migrations.ts';

@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type PgBoss from 'pg-boss';
-import { withTransaction } from '../core/pg-transaction.ts';
-import { enqueueExportIn } from '../producers/outbox/enqueue-export.ts';
-import type { ExportRequested } from '../schemas/export-requested.ts';
-import { rowSecurityFor, type PolicyStore } from '../security/row-policy.ts';
-import { armTick, type TickData } from './arm-tick.ts';
-import { bossDb, deterministicJobId, Queues } from './boss.ts';
-import { nextRun } from './cron.ts';
-import { isRowSecured, type Schedule } from './schedule.ts';
-import { getSchedule } from './schedule-store.ts';
-import { splitByView, type View } from './views.ts';
+import { withTransaction } from '../../core/pg-transaction.ts';
+import { enqueueExportIn } from '../outbox/enqueue-export.ts';
+import type { ExportRequested } from '../../schemas/export-requested.ts';
+import { rowSecurityFor, type PolicyStore } from '../../security/row-policy.ts';
+import { armTick, type TickData } from '../../schedules/arm-tick.ts';
+import { queueMail } from '../../schedules/mail-queue.ts';
+import { nextRun } from '../../schedules/cron.ts';
+import { isRowSecured, type Schedule } from '../../schedules/schedule.ts';
+import { getSchedule } from '../../schedules/schedule-store.ts';
+import { splitByView, type View } from '../../schedules/views.ts';
 
 export interface FireDeps {
   pool: pg.Pool;
@@ -142,18 +142,4 @@ async function viewsFor(policies: PolicyStore, schedule: Schedule) {
     })),
   );
   return splitByView(grants);
-}
-
-/** One mail job per (run, recipient): its id is derived from both, so it is queued once however often asked. */
-export async function queueMail(
-  boss: PgBoss,
-  db: pg.PoolClient | pg.Pool,
-  runId: string,
-  recipient: string,
-): Promise<void> {
-  await boss.send(
-    Queues.mail,
-    { runId, recipient },
-    { id: deterministicJobId('mail', runId, recipient), db: bossDb(db) },
-  );
 }
