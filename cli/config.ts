@@ -167,7 +167,7 @@ export function readSchedulerSettings(env: Env): SchedulerSettings {
       `SLUICE_MAIL_LINK_TTL_SECONDS must be 60–${MAX_LINK_TTL_SECONDS} (a presigned URL lives at most 7 days)`,
     );
   return {
-    databaseUrl: requireDatabaseUrl(env, 'sluice scheduler'),
+    databaseUrl: requireDatabaseUrl(env, 'scheduler'),
     brokers: readKafkaBrokers(env),
     linkTtlSeconds: ttl,
     ...(env.SLUICE_SCHEDULER_POLL_SECONDS
@@ -192,7 +192,7 @@ export function readDeliverySettings(env: Env): DeliverySettings | undefined {
   if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
     throw new SluiceError('CONFIG_INVALID', 'SLUICE_SMTP_URL must start with smtp:// or smtps://');
   return {
-    databaseUrl: requireDatabaseUrl(env, 'sluice delivery'),
+    databaseUrl: requireDatabaseUrl(env, 'delivery'),
     brokers: readKafkaBrokers(env),
     smtpUrl: env.SLUICE_SMTP_URL,
     mailFrom: env.SLUICE_MAIL_FROM || 'sluice <sluice@localhost>',
