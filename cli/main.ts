@@ -9,6 +9,7 @@ import { registerSchedulerCommand } from './commands/scheduler.ts';
 import { registerSchedulesCommand } from './commands/schedules.ts';
 import { registerSubmitCommand } from './commands/submit.ts';
 import { registerPoliciesCommand } from './commands/policies.ts';
+import { registerSourcesCommand } from './commands/sources.ts';
 import { registerTokensCommand } from './commands/tokens.ts';
 import { registerWorkerCommand } from './commands/worker.ts';
 
@@ -33,6 +34,7 @@ export async function main(argv: string[], env: Env): Promise<number> {
   registerSubmitCommand(program, env);
   registerTokensCommand(program, env);
   registerPoliciesCommand(program, env);
+  registerSourcesCommand(program, env);
   registerWorkerCommand(program, env);
 
   try {

@@ -51,8 +51,3 @@ export interface Schedule {
   createdAt: Date;
   updatedAt: Date;
 }
-
-/** The request kinds a recipient's row policies apply to; table and SQL exports are the same for all. */
-export function isRowSecured(request: ScheduledRequest): boolean {
-  return request.query.kind !== 'table' && request.query.kind !== 'sql';
-}

@@ -13,6 +13,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['auth', 'catalog', 'dialects', 'encoders', 'infra', 'jobs', 'security', 'sinks'],
   ['metrics', 'pipeline', 'schedules'],
   ['csv-generator', 'reports'],
+  ['planning'],
   ['consumers', 'demo', 'producers'],
   ['cli'],
   ['bin'],

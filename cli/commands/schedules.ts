@@ -160,6 +160,11 @@ async function withAdmin(env: Env, work: (admin: Admin, m: Module) => Promise<vo
   const { migrateRowPolicies } = await import('../../security/migrations.ts');
   const { createPgPolicyStore } = await import('../../security/pg-policy-store.ts');
   const { loadCatalogFile, loadDemoCatalog } = await import('../../catalog/catalog.ts');
+  const { SourceRegistry } = await import('../../dialects/source-registry.ts');
+  const { createSourceCatalog } = await import('../../planning/source-catalog.ts');
+  const configs = readSourceConfigs(env);
+  // Opened on first use, to describe tables only.
+  const registry = new SourceRegistry(configs);
   const pool = new pg.Pool({ connectionString: readDatabaseUrl(env), max: 2 });
   try {
     await migrateSchedules(pool);
@@ -174,9 +179,9 @@ async function withAdmin(env: Env, work: (admin: Admin, m: Module) => Promise<vo
           planning: {
             catalog: env.SLUICE_CATALOG ? loadCatalogFile(env.SLUICE_CATALOG) : loadDemoCatalog(),
             policies: createPgPolicyStore(pool),
+            sources: createSourceCatalog(registry, configs),
           },
           ...(reportSource ? { reportSource } : {}),
-          sourceNames: readSourceConfigs(env).map((s) => s.name),
         },
         m,
       );
@@ -184,6 +189,7 @@ async function withAdmin(env: Env, work: (admin: Admin, m: Module) => Promise<vo
       await boss.stop({ graceful: false, close: false });
     }
   } finally {
+    await registry.closeAll();
     await pool.end();
   }
 }

@@ -31,7 +31,6 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
       boss: deps.boss,
       planning: deps.planning,
       ...(deps.reportSource ? { reportSource: deps.reportSource } : {}),
-      ...(deps.sourceNames ? { sourceNames: deps.sourceNames } : {}),
     });
   }
   return app;

@@ -1,24 +1,24 @@
 import type { TokenIdentity } from '../../auth/tokens.ts';
-import { isSluiceError, SluiceError } from '../../core/errors.ts';
-import { planCsvGenerator } from '../../csv-generator/generate-csv.ts';
+import { isSluiceError } from '../../core/errors.ts';
+import { planExport } from '../../planning/plan-export.ts';
 import type { ScheduleBody, ScheduleKind, ScheduledRequest } from '../../schedules/schedule.ts';
+import { CsvGeneratorBodySchema } from '../../schemas/csv-generator.ts';
+import type { ExportRequested } from '../../schemas/export-requested.ts';
+import { parseContract } from '../../schemas/parse-contract.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { invalid, type FieldError } from './problem.ts';
-import { parseExportBody, parseReportBody } from './routes-exports.ts';
+import { parseExportBody, parseReportBody, type CallerRequest } from './routes-exports.ts';
 
 /** Set by each firing, so a schedule's body must not carry them. */
 const FIRING_OWNED = ['requestId', 'urlTtlSeconds'] as const;
 
-export type ScheduleRequestDeps = Pick<ApiDeps, 'reportSource' | 'planning'> & {
-  /** Configured source names; when known, a schedule naming another is refused up front. */
-  sourceNames?: readonly string[];
-};
+export type ScheduleRequestDeps = Pick<ApiDeps, 'reportSource' | 'planning'>;
 
 /**
- * The export a schedule will publish, checked exactly as its own route checks it today (POST /v1/exports,
- * POST /v1/reports/{id}/export, POST /v1/csv-generator), with each field named under the schedule's key
- * (`export.format`, `report.reportId`, `csvGenerator.columns.0.metricId` …). The single place to switch to
- * the shared planning step once it exists.
+ * The export a schedule will publish, checked by the same planning step POST /v1/exports, the report route
+ * and the CSV generator use (every kind, every rule: grants, catalog, formats, options), with each field
+ * named under the schedule's key (`export.format`, `report.reportId`, `csvGenerator.metricRequests.0…`).
+ * An unknown source or report is a 400 naming the field here, since the schedule names it.
  */
 export async function resolveScheduledRequest(
   deps: ScheduleRequestDeps,
@@ -36,13 +36,8 @@ export async function resolveScheduledRequest(
       owned.map((f) => ({ field: `${kind}.${f}`, rule: 'set by each run of the schedule; omit it' })),
     );
 
-  const request = await prefixed(kind, async () => {
-    if (kind === 'export') {
-      const parsed = parseExportBody(part);
-      if (deps.sourceNames && deps.sourceNames.length > 0 && !deps.sourceNames.includes(parsed.source))
-        throw invalid([{ field: 'source', rule: `a configured source: ${deps.sourceNames.join(', ')}` }]);
-      return parsed;
-    }
+  const caller = await named(kind, async (): Promise<CallerRequest> => {
+    if (kind === 'export') return parseExportBody(part);
     if (!deps.reportSource)
       throw invalid([
         { field: '(body)', rule: 'reports and the CSV generator need SLUICE_API_REPORT_SOURCE' },
@@ -51,57 +46,48 @@ export async function resolveScheduledRequest(
       const { reportId, ...rest } = part;
       if (typeof reportId !== 'string' || reportId.length === 0)
         throw invalid([{ field: 'reportId', rule: 'a report id of the catalog' }]);
-      try {
-        return await parseReportBody(deps, identity, reportId, rest);
-      } catch (err) {
-        if (isSluiceError(err) && err.code === 'REPORT_NOT_FOUND')
-          throw invalid([
-            { field: 'reportId', rule: `no report ${JSON.stringify(reportId)} in the catalog` },
-          ]);
-        throw err;
-      }
+      return parseReportBody(deps, reportId, rest);
     }
-    const planned = await planCsvGenerator(part, deps.planning, {
-      workspaceId: identity.workspaceId,
-      recipient: identity.userId,
-    });
     return {
       source: deps.reportSource,
-      query: { kind: 'csv-generator' as const, body: planned.body },
+      query: { kind: 'csv-generator', body: parseContract(CsvGeneratorBodySchema, part) },
       format: 'csv',
     };
   });
-  const {
-    requestId: _r,
-    urlTtlSeconds: _u,
-    ...scheduled
-  } = request as ScheduledRequest & {
-    requestId?: string;
-    urlTtlSeconds?: number;
+  const { requestId: _r, urlTtlSeconds: _u, ...scheduled } = caller;
+  const probe: ExportRequested = {
+    version: 1,
+    workspaceId: identity.workspaceId,
+    requestedBy: identity.userId,
+    requestId: 'schedule-check',
+    ...scheduled,
   };
+  await named(kind, () => planExport(probe, deps.planning));
   return { kind, body: part, request: scheduled };
 }
 
-/** Runs a body check and names every field it rejects under `key`. */
-async function prefixed<T>(key: string, check: () => Promise<T> | T): Promise<T> {
+/** A request field as the schedule's body names it: `query.reportId` is `report.reportId`, and so on. */
+function fieldUnder(kind: ScheduleKind, field: string): string {
+  if (field === '(body)' || field === '') return kind;
+  if (kind === 'report') return `report.${field.replace(/^query\./, '').replace(/^id$/, 'reportId')}`;
+  if (kind === 'csvGenerator') return `csvGenerator.${field.replace(/^query\.body\./, '')}`;
+  return `export.${field}`;
+}
+
+/** Runs a check and names every field it rejects under the schedule's key. */
+async function named<T>(kind: ScheduleKind, check: () => Promise<T> | T): Promise<T> {
   try {
     return await check();
   } catch (err) {
-    if (!isSluiceError(err) || err.code !== 'REQUEST_INVALID') throw err;
-    const errors = (err.details.errors as FieldError[] | undefined) ?? fieldsOf(err);
-    throw invalid(
-      errors.map((e) => ({
-        field: e.field === '(body)' || e.field === '' ? key : `${key}.${e.field}`,
-        rule: e.rule,
-      })),
-    );
+    if (!isSluiceError(err)) throw err;
+    if (err.code === 'SOURCE_UNKNOWN')
+      throw invalid([{ field: fieldUnder(kind, 'source'), rule: `no configured source: ${err.message}` }]);
+    if (err.code === 'REPORT_NOT_FOUND')
+      throw invalid([{ field: 'report.reportId', rule: `not in the catalog: ${err.message}` }]);
+    if (err.code !== 'REQUEST_INVALID') throw err;
+    const errors = (err.details.errors as FieldError[] | undefined) ?? [
+      { field: (err.details.field as string | undefined) ?? '(body)', rule: err.message },
+    ];
+    throw invalid(errors.map((e) => ({ field: fieldUnder(kind, e.field), rule: e.rule })));
   }
-}
-
-/** A REQUEST_INVALID thrown without field errors (a contract parse): its fields, or the message. */
-function fieldsOf(err: SluiceError): FieldError[] {
-  const fields = err.details.fields as string[] | undefined;
-  const field = err.details.field as string | undefined;
-  if (fields && fields.length > 0) return fields.map((f) => ({ field: f, rule: err.message }));
-  return [{ field: field ?? '(body)', rule: err.message }];
 }

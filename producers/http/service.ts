@@ -13,6 +13,9 @@ import { migrateRowPolicies } from '../../security/migrations.ts';
 import { createPgPolicyStore } from '../../security/pg-policy-store.ts';
 import { createS3Client, type S3Settings } from '../../sinks/s3/client.ts';
 import { presignGet } from '../../sinks/s3/presign.ts';
+import { SourceRegistry } from '../../dialects/source-registry.ts';
+import type { GrantedSourceConfig } from '../../planning/export-plan.ts';
+import { createSourceCatalog } from '../../planning/source-catalog.ts';
 import { migrateOutbox } from '../outbox/migrations.ts';
 import { createOutboxProducer } from '../outbox/outbox-producer.ts';
 import { startOutboxRelay } from '../outbox/relay.ts';
@@ -36,13 +39,15 @@ export interface ApiSettings {
   catalogPath?: string;
   /** A catalog already loaded (tests, embedding); wins over catalogPath. */
   catalog?: Catalog;
+  /** The configured sources and their grants: requests are checked against them (and their tables) at once. */
+  sources: GrantedSourceConfig[];
+  /** How long a table's description is reused when planning (default 30 s). */
+  tableCacheMs?: number;
   /** How long the CSV generator's routes wait for the file before answering 202 (default 120 s). */
   syncWaitMs?: number;
   /** Where the relay publishes requests; the contract's topic by default. */
   requestTopic?: string;
   ratePolicies?: RatePolicySet;
-  /** Configured source names (SLUICE_SOURCE_<NAME>): a schedule naming another is refused with a 400. */
-  sourceNames?: string[];
 }
 
 export interface ApiService {
@@ -69,9 +74,12 @@ export async function startApiService(settings: ApiSettings, log: Logger): Promi
   });
   const producer = createOutboxProducer(kafka);
   let boss: PgBoss | undefined;
+  // Opened on first use, for describing tables only: the API never reads rows.
+  const sources = new SourceRegistry(settings.sources);
   const cleanup = async () => {
     await boss?.stop({ graceful: false, close: false, wait: true }).catch(() => {});
     s3.destroy();
+    await sources.closeAll();
     await producer.disconnect().catch(() => {});
     await pool.end();
   };
@@ -97,8 +105,13 @@ export async function startApiService(settings: ApiSettings, log: Logger): Promi
       ...(settings.ratePolicies ? { ratePolicies: settings.ratePolicies } : {}),
       onEnqueued: () => relay.wake(),
       boss,
-      ...(settings.sourceNames ? { sourceNames: settings.sourceNames } : {}),
-      planning: { catalog, policies: createPgPolicyStore(pool) },
+      planning: {
+        catalog,
+        policies: createPgPolicyStore(pool),
+        sources: createSourceCatalog(sources, settings.sources, {
+          ...(settings.tableCacheMs !== undefined ? { ttlMs: settings.tableCacheMs } : {}),
+        }),
+      },
       ...(settings.syncWaitMs !== undefined ? { syncWaitMs: settings.syncWaitMs } : {}),
       log,
     });

@@ -8,7 +8,7 @@ import { rowSecurityFor, type PolicyStore } from '../../security/row-policy.ts';
 import { armTick, type TickData } from '../../schedules/arm-tick.ts';
 import { queueMail } from '../../schedules/mail-queue.ts';
 import { nextRun } from '../../schedules/cron.ts';
-import { isRowSecured, type Schedule } from '../../schedules/schedule.ts';
+import type { Schedule } from '../../schedules/schedule.ts';
 import { getSchedule } from '../../schedules/schedule-store.ts';
 import { splitByView, type View } from '../../schedules/views.ts';
 
@@ -128,13 +128,12 @@ function isCurrent(schedule: Schedule | undefined, tick: TickData): schedule is 
 }
 
 /**
- * Each recipient gets what they would see live. Catalog requests (metric, report, CSV generator) run with
- * the recipient's row policies, so recipients are grouped by what their policies grant; table and SQL
- * exports carry no row policies live either, so every recipient shares one export.
+ * Each recipient gets what they would see live: every request kind runs with its recipient's row policies
+ * (catalog requests always, tables when policies govern them), so recipients are grouped by what their
+ * policies grant and each group shares one export. Grouping every kind is the side that cannot leak: a
+ * recipient with no policy at all gets a notice, even for a table no policy governs.
  */
 async function viewsFor(policies: PolicyStore, schedule: Schedule) {
-  if (!isRowSecured(schedule.request))
-    return { views: [{ key: 'unsecured', recipients: schedule.recipients }], withoutPolicy: [] };
   const grants = await Promise.all(
     schedule.recipients.map(async (recipient) => ({
       recipient,

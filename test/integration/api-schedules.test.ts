@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { migrateAuthStore } from '../../auth/migrations.ts';
 import { TokenStore } from '../../auth/tokens.ts';
 import type { ApiService } from '../../producers/http/service.ts';
+import { OPEN_GRANT } from '../../security/source-grants.ts';
 import { startTestApi } from '../support/api.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -22,7 +23,7 @@ describe('schedules API', () => {
     cron: '0 9 * * 1',
     timeZone: 'Asia/Kolkata',
     recipients: ['a@x.example', 'b@x.example'],
-    export: { source: 'pg', query: { kind: 'table', table: 'public.orders' }, format: 'parquet' },
+    export: { source: 'pg', query: { kind: 'table', table: `sched_orders_${run}` }, format: 'parquet' },
   };
 
   const call = async (method: string, path: string, body?: unknown, t = token) => {
@@ -45,11 +46,16 @@ describe('schedules API', () => {
     const tokens = new TokenStore(pool);
     token = (await tokens.create({ workspaceId: ws, userId: 'ana@x.example', kind: 'api' })).token;
     otherToken = (await tokens.create({ workspaceId: `${ws}-b`, userId: 'eve', kind: 'api' })).token;
-    api = await startTestApi({ reportSource: 'pg', sourceNames: ['pg'] });
+    await pool.query(`CREATE TABLE IF NOT EXISTS sched_orders_${run} (id int primary key, total numeric)`);
+    api = await startTestApi({
+      reportSource: 'pg',
+      sources: [{ name: 'pg', url: infra.DATABASE_URL, grant: OPEN_GRANT }],
+    });
   });
 
   afterAll(async () => {
     await pool?.query(`DELETE FROM sluice_schedules WHERE workspace_id = $1`, [ws]);
+    await pool?.query(`DROP TABLE IF EXISTS sched_orders_${run}`);
     await api?.stop();
     await pool?.end();
   });

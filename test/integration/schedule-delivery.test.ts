@@ -19,6 +19,9 @@ import { migrateSchedules } from '../../schedules/migrations.ts';
 import { listRuns } from '../../schedules/schedule-store.ts';
 import { migrateRowPolicies } from '../../security/migrations.ts';
 import { createPgPolicyStore } from '../../security/pg-policy-store.ts';
+import { OPEN_GRANT } from '../../security/source-grants.ts';
+import { SourceRegistry } from '../../dialects/source-registry.ts';
+import { createSourceCatalog } from '../../planning/source-catalog.ts';
 import { readMailbox } from '../support/mailbox.ts';
 import { SEED_ENTITY } from '../support/metric-fixtures.ts';
 import { startMetricEngines, type MetricEngines } from '../support/metric-engines.ts';
@@ -50,6 +53,7 @@ describe('scheduled exports are mailed to each recipient as they would see them 
   let scheduler: SchedulerService;
   let delivery: DeliveryService;
   let mailApi: string;
+  let registry: SourceRegistry;
 
   beforeAll(async () => {
     const infra = inject('infra');
@@ -83,10 +87,15 @@ describe('scheduled exports are mailed to each recipient as they would see them 
     });
 
     boss = await startBoss(pool, { supervise: false });
-    admin = { pool, boss, planning: { catalog, policies }, reportSource: 'pg', sourceNames: ['pg'] };
-    worker = await startTestWorker([{ name: 'pg', url: infra.DATABASE_URL, allowRawSql: false }], {
-      catalog,
-    });
+    const configs = [{ name: 'pg', url: infra.DATABASE_URL, grant: OPEN_GRANT }];
+    registry = new SourceRegistry(configs);
+    admin = {
+      pool,
+      boss,
+      planning: { catalog, policies, sources: createSourceCatalog(registry, configs) },
+      reportSource: 'pg',
+    };
+    worker = await startTestWorker(configs, { catalog });
     scheduler = await startSchedulerService(
       {
         databaseUrl: infra.DATABASE_URL,
@@ -117,6 +126,7 @@ describe('scheduled exports are mailed to each recipient as they would see them 
     await scheduler?.stop();
     await worker?.stop();
     await boss?.stop({ graceful: false, close: false });
+    await registry?.closeAll();
     await pool?.end();
     await engines?.close();
   });
@@ -221,12 +231,21 @@ describe('scheduled exports are mailed to each recipient as they would see them 
 
   it('a failed export sends a failure mail; an SMTP outage is retried and recorded per recipient', async () => {
     const recipient = who('failing');
+    await createPgPolicyStore(pool).putPolicy({
+      workspaceId: ws,
+      policyId: 'f',
+      subject: { kind: 'user', name: recipient },
+      allow: 'all',
+    });
+    // Planned when the schedule is created (the table exists), gone when it runs: the export fails.
+    await pool.query(`CREATE TABLE doomed_${run} (id int primary key)`);
     const schedule = await createSchedule({ ...admin, now: () => new Date(Date.now() - 120_000) }, identity, {
       cron: '* * * * *',
       timeZone: 'Europe/Berlin',
       recipients: [recipient],
-      export: { source: 'pg', query: { kind: 'table', table: `no_such_table_${run}` }, format: 'csv' },
+      export: { source: 'pg', query: { kind: 'table', table: `doomed_${run}` }, format: 'csv' },
     });
+    await pool.query(`DROP TABLE doomed_${run}`);
     const runView = await waitFor(
       'the failure mail',
       async () => {

@@ -12,6 +12,9 @@ import { migrateSchedules } from '../../schedules/migrations.ts';
 import { getSchedule } from '../../schedules/schedule-store.ts';
 import { migrateRowPolicies } from '../../security/migrations.ts';
 import { createPgPolicyStore } from '../../security/pg-policy-store.ts';
+import { OPEN_GRANT } from '../../security/source-grants.ts';
+import { SourceRegistry } from '../../dialects/source-registry.ts';
+import { createSourceCatalog } from '../../planning/source-catalog.ts';
 import { loadDemoCatalog } from '../../catalog/catalog.ts';
 import { spawnRole, type RoleProcess } from '../support/role-process.ts';
 
@@ -42,12 +45,13 @@ describe('scheduler: two processes, real ticks', () => {
   const identity: TokenIdentity = { tokenId: 't', workspaceId: ws, userId: 'ana@x.example', kind: 'api' };
   const exportBody = {
     source: 'pg',
-    query: { kind: 'table', table: 'pg_catalog.pg_namespace' },
+    query: { kind: 'table', table: `sched_t_${run}` },
     format: 'csv',
   };
   let pool: pg.Pool;
   let boss: PgBoss;
   let admin: ScheduleAdminDeps;
+  let registry: SourceRegistry;
   const schedulers: RoleProcess[] = [];
   let missedId: string;
   let missedArmedFor: Date;
@@ -70,11 +74,17 @@ describe('scheduler: two processes, real ticks', () => {
     await migrateRowPolicies(pool);
     await migrateSchedules(pool);
     boss = await startBoss(pool, { supervise: false });
+    await pool.query(`CREATE TABLE IF NOT EXISTS sched_t_${run} (id int primary key)`);
+    const configs = [{ name: 'pg', url: infra.DATABASE_URL, grant: OPEN_GRANT }];
+    registry = new SourceRegistry(configs);
     admin = {
       pool,
       boss,
-      planning: { catalog: loadDemoCatalog(), policies: createPgPolicyStore(pool) },
-      sourceNames: ['pg'],
+      planning: {
+        catalog: loadDemoCatalog(),
+        policies: createPgPolicyStore(pool),
+        sources: createSourceCatalog(registry, configs),
+      },
     };
 
     // Everything is down: a five-minutely schedule whose next run came and went 6–10 minutes ago (the state
@@ -114,6 +124,8 @@ describe('scheduler: two processes, real ticks', () => {
     await pool?.query(`DELETE FROM sluice_schedules WHERE workspace_id = $1`, [ws]);
     await Promise.all(schedulers.map((s) => s.stop()));
     await boss?.stop({ graceful: false, close: false });
+    await registry?.closeAll();
+    await pool?.query(`DROP TABLE IF EXISTS sched_t_${run}`);
     await pool?.end();
   });
 

@@ -2,14 +2,14 @@ import { inject } from 'vitest';
 import type { Catalog } from '../../catalog/catalog.ts';
 import { silentLogger, createLogger } from '../../core/logger.ts';
 import { startWorkerService, type WorkerService } from '../../consumers/export-worker/service.ts';
-import type { SourceConfig } from '../../dialects/source-registry.ts';
+import type { GrantedSourceConfig } from '../../planning/export-plan.ts';
 import { s3Settings } from './s3.ts';
 
 export const TEST_WORKER_GROUP = 'sluice-test-workers';
 
 /** The real worker, in this process, against the real broker, job store and S3Proxy. */
 export async function startTestWorker(
-  sources: SourceConfig[],
+  sources: GrantedSourceConfig[],
   overrides: { leaseMs?: number; concurrency?: number; workspaceMaxRunning?: number; catalog?: Catalog } = {},
 ): Promise<WorkerService> {
   const infra = inject('infra');
