@@ -75,6 +75,14 @@ describe('scheduler: two processes, real ticks', () => {
     await migrateSchedules(pool);
     boss = await startBoss(pool, { supervise: false });
     await pool.query(`CREATE TABLE IF NOT EXISTS sched_t_${run} (id int primary key)`);
+    // Both recipients see every row: one view, one export per run.
+    for (const name of ['a@x.example', 'b@x.example'])
+      await createPgPolicyStore(pool).putPolicy({
+        workspaceId: ws,
+        policyId: `all-${name}`,
+        subject: { kind: 'user', name },
+        allow: 'all',
+      });
     const configs = [{ name: 'pg', url: infra.DATABASE_URL, grant: OPEN_GRANT }];
     registry = new SourceRegistry(configs);
     admin = {
@@ -190,7 +198,7 @@ describe('scheduler: two processes, real ticks', () => {
     expect(new Set(ticks).size).toBe(ticks.length);
     for (const t of ticks) expect(t % 60_000).toBe(0);
     for (let i = 1; i < ticks.length; i++) expect(ticks[i]! - ticks[i - 1]!).toBe(60_000);
-    // One export per run (a table export: every recipient sees the same rows), and nothing else published.
+    // One export per run (both recipients see the same rows), and nothing else published.
     for (const r of runs) expect(r.jobs).toHaveLength(1);
     const { rows: jobs } = await pool.query(
       `SELECT job_id, status, request FROM sluice_jobs WHERE workspace_id = $1 AND request_id LIKE $2`,
