@@ -118,6 +118,7 @@ export function readWorkerSettings(env: Env): WorkerSettings {
       leaseMs: int('SLUICE_JOB_LEASE_MS', 30_000),
       maxAttempts: int('SLUICE_MAX_ATTEMPTS', 3),
       requestPartitions: int('SLUICE_REQUEST_PARTITIONS', 6),
+      ...(env.SCHEMA_REGISTRY_URL ? { schemaRegistryUrl: env.SCHEMA_REGISTRY_URL } : {}),
     },
     databaseUrl: requireDatabaseUrl(env, 'worker'),
     s3: readS3Settings(env),

@@ -7,6 +7,7 @@ import { registerExportCommand } from './commands/export.ts';
 import { registerInfraCommand } from './commands/infra.ts';
 import { registerSchedulerCommand } from './commands/scheduler.ts';
 import { registerSchedulesCommand } from './commands/schedules.ts';
+import { registerSchemasCommand } from './commands/schemas.ts';
 import { registerSubmitCommand } from './commands/submit.ts';
 import { registerPoliciesCommand } from './commands/policies.ts';
 import { registerSourcesCommand } from './commands/sources.ts';
@@ -31,6 +32,7 @@ export async function main(argv: string[], env: Env): Promise<number> {
   registerInfraCommand(program, env);
   registerSchedulerCommand(program, env);
   registerSchedulesCommand(program, env);
+  registerSchemasCommand(program, env);
   registerSubmitCommand(program, env);
   registerTokensCommand(program, env);
   registerPoliciesCommand(program, env);

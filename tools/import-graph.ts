@@ -10,7 +10,7 @@ import { posix } from 'node:path';
 export const LAYERS: readonly (readonly string[])[] = [
   ['core'],
   ['schemas'],
-  ['auth', 'catalog', 'dialects', 'encoders', 'infra', 'jobs', 'security', 'sinks'],
+  ['auth', 'catalog', 'dialects', 'encoders', 'infra', 'jobs', 'schema-registry', 'security', 'sinks'],
   ['metrics', 'pipeline', 'schedules'],
   ['csv-generator', 'reports'],
   ['planning'],

@@ -17,6 +17,8 @@ import { createPgPolicyStore } from '../../security/pg-policy-store.ts';
 import { presignGet } from '../../sinks/s3/presign.ts';
 import { testKafka } from '../support/kafka.ts';
 import { s3Settings, testS3Client } from '../support/s3.ts';
+import { createSourceCatalog } from '../../planning/source-catalog.ts';
+import { OPEN_GRANT } from '../support/grants.ts';
 
 /** The real outcome publisher (the real broker), remembering what it sent so the test can read it back. */
 class RecordingPublisher extends OutcomePublisher {
@@ -56,7 +58,7 @@ describe('JobScheduler (real PostgreSQL, S3Proxy, Kafka)', () => {
     producer = testKafka().producer();
     await producer.connect();
     s3 = testS3Client();
-    sources = new SourceRegistry([{ name: 'pg', url, allowRawSql: true }]);
+    sources = new SourceRegistry([{ name: 'pg', url }]);
   });
 
   afterAll(async () => {
@@ -79,7 +81,13 @@ describe('JobScheduler (real PostgreSQL, S3Proxy, Kafka)', () => {
       runtime: {
         sources,
         s3: { client: s3, bucket: s3Settings().bucket },
-        planning: { catalog: loadDemoCatalog(), policies: createPgPolicyStore(pool) },
+        planning: {
+          catalog: loadDemoCatalog(),
+          policies: createPgPolicyStore(pool),
+          sources: createSourceCatalog(sources, [
+            { name: 'pg', url: inject('infra').DATABASE_URL, grant: OPEN_GRANT },
+          ]),
+        },
       },
       leaseMs: 30_000,
       maxAttempts: 2,

@@ -10,7 +10,14 @@ export const TEST_WORKER_GROUP = 'sluice-test-workers';
 /** The real worker, in this process, against the real broker, job store and S3Proxy. */
 export async function startTestWorker(
   sources: GrantedSourceConfig[],
-  overrides: { leaseMs?: number; concurrency?: number; workspaceMaxRunning?: number; catalog?: Catalog } = {},
+  overrides: {
+    leaseMs?: number;
+    concurrency?: number;
+    workspaceMaxRunning?: number;
+    catalog?: Catalog;
+    /** Avro outcome events registered there (and Avro requests read); JSON without. */
+    schemaRegistryUrl?: string;
+  } = {},
 ): Promise<WorkerService> {
   const infra = inject('infra');
   return startWorkerService(
@@ -25,6 +32,7 @@ export async function startTestWorker(
         maxAttempts: 2,
         requestPartitions: 6,
         sessionTimeoutMs: 20_000,
+        ...(overrides.schemaRegistryUrl ? { schemaRegistryUrl: overrides.schemaRegistryUrl } : {}),
       },
       databaseUrl: infra.DATABASE_URL,
       s3: s3Settings(),
