@@ -3,6 +3,8 @@ import type { WorkerSettings } from '../consumers/export-worker/service.ts';
 import type { GrantedSourceConfig } from '../planning/export-plan.ts';
 import type { SourceGrant } from '../security/source-grants.ts';
 import type { ApiSettings } from '../producers/http/service.ts';
+import type { SchedulerSettings } from '../producers/scheduler/service.ts';
+import type { DeliverySettings } from '../consumers/delivery/service.ts';
 import { parseRatePolicy, RatePolicies, type RatePolicy } from '../auth/rate-limiter.ts';
 import type { Env } from './env.ts';
 import { readS3Settings } from './s3-settings.ts';
@@ -181,4 +183,75 @@ export function readApiSettings(env: Env): ApiSettings {
       api: limits('SLUICE_RATE_LIMIT_API', RatePolicies.api),
     },
   };
+}
+
+/** SigV4 presigned URLs live at most 7 days; a scheduled mail's link gets all of it by default. */
+export const MAX_LINK_TTL_SECONDS = 604_800;
+
+/** `sluice scheduler` (and the scheduler role of `sluice worker`). */
+export function readSchedulerSettings(env: Env): SchedulerSettings {
+  const ttl = env.SLUICE_MAIL_LINK_TTL_SECONDS
+    ? positiveInt('SLUICE_MAIL_LINK_TTL_SECONDS', env.SLUICE_MAIL_LINK_TTL_SECONDS)
+    : MAX_LINK_TTL_SECONDS;
+  if (ttl < 60 || ttl > MAX_LINK_TTL_SECONDS)
+    throw new SluiceError(
+      'CONFIG_INVALID',
+      `SLUICE_MAIL_LINK_TTL_SECONDS must be 60–${MAX_LINK_TTL_SECONDS} (a presigned URL lives at most 7 days)`,
+    );
+  return {
+    databaseUrl: requireDatabaseUrl(env, 'scheduler'),
+    brokers: readKafkaBrokers(env),
+    linkTtlSeconds: ttl,
+    ...(env.SLUICE_SCHEDULER_POLL_SECONDS
+      ? { pollSeconds: positiveInt('SLUICE_SCHEDULER_POLL_SECONDS', env.SLUICE_SCHEDULER_POLL_SECONDS) }
+      : {}),
+    ...(env.SLUICE_REQUEST_TOPIC ? { requestTopic: env.SLUICE_REQUEST_TOPIC } : {}),
+  };
+}
+
+/** `sluice delivery` (and the delivery role of `sluice worker`); undefined when no SMTP relay is configured. */
+export function readDeliverySettings(env: Env): DeliverySettings | undefined {
+  if (!env.SLUICE_SMTP_URL) return undefined;
+  let url: URL;
+  try {
+    url = new URL(env.SLUICE_SMTP_URL);
+  } catch {
+    throw new SluiceError(
+      'CONFIG_INVALID',
+      'SLUICE_SMTP_URL must be smtp://host:port or smtps://user:pass@host:port',
+    );
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
+    throw new SluiceError('CONFIG_INVALID', 'SLUICE_SMTP_URL must start with smtp:// or smtps://');
+  return {
+    databaseUrl: requireDatabaseUrl(env, 'delivery'),
+    brokers: readKafkaBrokers(env),
+    smtpUrl: env.SLUICE_SMTP_URL,
+    mailFrom: env.SLUICE_MAIL_FROM || 'sluice <sluice@localhost>',
+    attachMaxBytes: env.SLUICE_MAIL_ATTACH_MAX_BYTES
+      ? positiveInt('SLUICE_MAIL_ATTACH_MAX_BYTES', env.SLUICE_MAIL_ATTACH_MAX_BYTES)
+      : 5 * 1024 * 1024,
+    groupId: env.SLUICE_DELIVERY_GROUP || 'sluice-delivery',
+    ...(env.SLUICE_DELIVERY_POLL_SECONDS
+      ? { pollSeconds: positiveInt('SLUICE_DELIVERY_POLL_SECONDS', env.SLUICE_DELIVERY_POLL_SECONDS) }
+      : {}),
+  };
+}
+
+export type WorkerRole = 'export' | 'scheduler' | 'delivery';
+const ROLES: readonly WorkerRole[] = ['export', 'scheduler', 'delivery'];
+
+/** `SLUICE_WORKER_ROLES`: which roles `sluice worker` runs; all of them by default. */
+export function readWorkerRoles(env: Env): WorkerRole[] {
+  if (!env.SLUICE_WORKER_ROLES) return [...ROLES];
+  const roles = env.SLUICE_WORKER_ROLES.split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
+  const unknown = roles.filter((r) => !ROLES.includes(r as WorkerRole));
+  if (unknown.length > 0 || roles.length === 0)
+    throw new SluiceError(
+      'CONFIG_INVALID',
+      `SLUICE_WORKER_ROLES: a comma-separated subset of ${ROLES.join(', ')}`,
+    );
+  return roles as WorkerRole[];
 }

@@ -1,9 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { registerApiCommand } from './commands/api.ts';
 import { registerCompletionCommand } from './commands/completion.ts';
+import { registerDeliveryCommand } from './commands/delivery.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerExportCommand } from './commands/export.ts';
 import { registerInfraCommand } from './commands/infra.ts';
+import { registerSchedulerCommand } from './commands/scheduler.ts';
+import { registerSchedulesCommand } from './commands/schedules.ts';
 import { registerSchemasCommand } from './commands/schemas.ts';
 import { registerJobsCommand } from './commands/jobs.ts';
 import { registerSubmitCommand } from './commands/submit.ts';
@@ -49,9 +52,12 @@ export function createProgram(env: Env): Command {
 
   registerApiCommand(program, env);
   registerCompletionCommand(program);
+  registerDeliveryCommand(program, env);
   registerDemoCommand(program, env);
   registerExportCommand(program, env);
   registerInfraCommand(program, env);
+  registerSchedulerCommand(program, env);
+  registerSchedulesCommand(program, env);
   registerSchemasCommand(program, env);
   registerJobsCommand(program, env);
   registerSubmitCommand(program, env);

@@ -1,3 +1,4 @@
+import { greenMailService } from './greenmail/service.ts';
 import { kafkaService } from './kafka/service.ts';
 import type { ServiceSpec } from './managed-service.ts';
 import type { InfraPaths } from './paths.ts';
@@ -7,5 +8,10 @@ import type { InfraConfig } from './settings.ts';
 
 /** The servers `infra up` manages, in start order (they start in parallel; `down` stops them all). */
 export function managedServices(config: InfraConfig, paths: InfraPaths): ServiceSpec[] {
-  return [kafkaService(config, paths), s3ProxyService(config, paths), schemaRegistryService(config, paths)];
+  return [
+    kafkaService(config, paths),
+    s3ProxyService(config, paths),
+    schemaRegistryService(config, paths),
+    greenMailService(config, paths),
+  ];
 }

@@ -16,6 +16,9 @@ export interface InfraSettings {
   SCHEMA_REGISTRY_URL: string;
   DATABASE_URL: string;
   MYSQL_URL: string;
+  /** GreenMail's SMTP, and its REST API where tests read the mails back. */
+  SLUICE_SMTP_URL: string;
+  SLUICE_TEST_MAIL_API: string;
 }
 
 export interface InfraOptions {
@@ -29,6 +32,8 @@ export interface InfraOptions {
     s3?: number;
     schemaRegistry?: number;
     schemaRegistryManagement?: number;
+    mailSmtp?: number;
+    mailApi?: number;
   };
   /** A Java 21+ home for the schema registry; found on PATH or under /usr/lib/jvm when absent. */
   registryJavaHome?: string;
@@ -48,6 +53,8 @@ export interface InfraConfig {
   kafkaPort: number;
   kafkaControllerPort: number;
   s3Port: number;
+  mailSmtpPort: number;
+  mailApiPort: number;
   schemaRegistryPort: number;
   /** Apicurio's health and metrics interface; Quarkus would put it on 9000 otherwise. */
   schemaRegistryManagementPort: number;
@@ -65,6 +72,8 @@ export const DEFAULT_PORTS = {
   kafka: 9092,
   kafkaController: 9093,
   s3: 9000,
+  mailSmtp: 3025,
+  mailApi: 3080,
   schemaRegistry: 8081,
   schemaRegistryManagement: 8091,
 } as const;
@@ -78,6 +87,8 @@ export function resolveInfraConfig(opts: InfraOptions): InfraConfig {
     kafkaPort: opts.ports?.kafka ?? DEFAULT_PORTS.kafka,
     kafkaControllerPort: opts.ports?.kafkaController ?? DEFAULT_PORTS.kafkaController,
     s3Port: opts.ports?.s3 ?? DEFAULT_PORTS.s3,
+    mailSmtpPort: opts.ports?.mailSmtp ?? DEFAULT_PORTS.mailSmtp,
+    mailApiPort: opts.ports?.mailApi ?? DEFAULT_PORTS.mailApi,
     schemaRegistryPort: opts.ports?.schemaRegistry ?? DEFAULT_PORTS.schemaRegistry,
     schemaRegistryManagementPort:
       opts.ports?.schemaRegistryManagement ?? DEFAULT_PORTS.schemaRegistryManagement,
@@ -94,6 +105,8 @@ export function resolveInfraConfig(opts: InfraOptions): InfraConfig {
     ['kafka', config.kafkaPort],
     ['kafkaController', config.kafkaControllerPort],
     ['s3', config.s3Port],
+    ['mailSmtp', config.mailSmtpPort],
+    ['mailApi', config.mailApiPort],
     ['schemaRegistry', config.schemaRegistryPort],
     ['schemaRegistryManagement', config.schemaRegistryManagementPort],
   ] as const) {
@@ -133,6 +146,8 @@ export function settingsOf(config: InfraConfig): InfraSettings {
     SCHEMA_REGISTRY_URL: `http://${config.host}:${config.schemaRegistryPort}/apis/ccompat/v7`,
     DATABASE_URL: config.databaseUrl,
     MYSQL_URL: config.mysqlUrl,
+    SLUICE_SMTP_URL: `smtp://${config.host}:${config.mailSmtpPort}`,
+    SLUICE_TEST_MAIL_API: `http://${config.host}:${config.mailApiPort}`,
   };
 }
 

@@ -22,7 +22,7 @@ export const LAYERS: readonly (readonly string[])[] = [
     'security',
     'sinks',
   ],
-  ['metrics', 'pipeline', 'renderers'],
+  ['metrics', 'pipeline', 'renderers', 'schedules'],
   ['csv-generator', 'reports'],
   ['planning'],
   ['consumers', 'demo', 'producers'],

@@ -14,7 +14,7 @@ const infra = () => import('../../infra/index.ts');
 
 /**
  * Overrides from the environment, all optional: SLUICE_KAFKA_PORT, SLUICE_KAFKA_CONTROLLER_PORT,
- * SLUICE_S3_PORT, SLUICE_SCHEMA_REGISTRY_PORT, SLUICE_SCHEMA_REGISTRY_MANAGEMENT_PORT,
+ * SLUICE_S3_PORT, SLUICE_MAIL_SMTP_PORT, SLUICE_MAIL_API_PORT, SLUICE_SCHEMA_REGISTRY_PORT, SLUICE_SCHEMA_REGISTRY_MANAGEMENT_PORT,
  * SLUICE_REGISTRY_JAVA_HOME (a Java 21+ for the registry), SLUICE_S3_BUCKET, SLUICE_DATABASE_URL, SLUICE_MYSQL_URL.
  */
 export function infraOptionsFromEnv(env: Env): Omit<InfraOptions, 'root' | 'log'> {
@@ -36,6 +36,8 @@ export function infraOptionsFromEnv(env: Env): Omit<InfraOptions, 'root' | 'log'
       kafka: port('SLUICE_KAFKA_PORT'),
       kafkaController: port('SLUICE_KAFKA_CONTROLLER_PORT'),
       s3: port('SLUICE_S3_PORT'),
+      mailSmtp: port('SLUICE_MAIL_SMTP_PORT'),
+      mailApi: port('SLUICE_MAIL_API_PORT'),
       schemaRegistry: port('SLUICE_SCHEMA_REGISTRY_PORT'),
       schemaRegistryManagement: port('SLUICE_SCHEMA_REGISTRY_MANAGEMENT_PORT'),
     },

@@ -33,5 +33,16 @@ export function failedEvent(
   error: JobError,
   failedAt: Date = new Date(),
 ): ExportFailed {
-  return { version: 1, ...ids, ...error, failedAt: failedAt.toISOString() };
+  // Picked, not spread: callers pass the whole job, whose other fields (the request, its hash) are not
+  // part of the contract.
+  return {
+    version: 1,
+    jobId: ids.jobId,
+    requestId: ids.requestId,
+    workspaceId: ids.workspaceId,
+    code: error.code,
+    message: error.message,
+    retriable: error.retriable,
+    failedAt: failedAt.toISOString(),
+  };
 }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type PgBoss from 'pg-boss';
 import type { RateLimiter, RatePolicySet } from '../../auth/rate-limiter.ts';
 import type { TokenStore } from '../../auth/tokens.ts';
 import type { Logger } from '../../core/logger.ts';
@@ -32,6 +33,8 @@ export interface ApiDeps {
   requestTopic?: string;
   /** Called after a request was enqueued: wakes this process's outbox relay. */
   onEnqueued?: () => void;
+  /** pg-boss, to arm schedules' runs; without it the /v1/schedules routes are absent. */
+  boss?: PgBoss;
   /** The seed's limits unless configured otherwise. */
   ratePolicies?: RatePolicySet;
   log: Logger;

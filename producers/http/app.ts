@@ -7,6 +7,7 @@ import { registerExportRoutes } from './routes-exports.ts';
 import { registerJobRoutes } from './routes-jobs.ts';
 import { registerObservability } from './routes-observability.ts';
 import { registerReportRoutes } from './routes-reports.ts';
+import { registerScheduleRoutes } from './routes-schedules.ts';
 
 /** The HTTP API as a fastify instance, not yet listening: `inject()` it in tests or `listen()` it. */
 export function buildApiApp(deps: ApiDeps): FastifyInstance {
@@ -28,5 +29,13 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
   registerJobRoutes(app, deps);
   registerReportRoutes(app, deps);
   registerCsvGeneratorRoutes(app, deps);
+  if (deps.boss) {
+    registerScheduleRoutes(app, deps, {
+      pool: deps.pool,
+      boss: deps.boss,
+      planning: deps.planning,
+      ...(deps.reportSource ? { reportSource: deps.reportSource } : {}),
+    });
+  }
   return app;
 }

@@ -33,6 +33,13 @@ const jobNotFound = problemResponse(
   "No such job in the token's workspace (another workspace's job is indistinguishable from none)",
   ['JOB_NOT_FOUND'],
 );
+const scheduleNotFound = problemResponse('No such schedule in this workspace', ['SCHEDULE_NOT_FOUND']);
+const scheduleIdParam = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', example: 'sch_…' },
+};
 const jobIdParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'exp_…' } };
 const idempotencyKeyParam = {
   name: 'Idempotency-Key',
@@ -364,6 +371,73 @@ export const openApiDocument = {
         responses: { '200': { description: 'Counts', content: json(ref('Queue')) }, '401': unauthenticated },
       },
     },
+    '/v1/schedules': {
+      post: {
+        summary:
+          'Schedule an export: cron in a time zone, recipients, and one of export (a POST /v1/exports body), report ({reportId, format, pages?, filters?}) or csvGenerator (a seed 004 body)',
+        security: [{ bearer: [] }],
+        requestBody: { required: true, content: json(ref('ScheduleBody')) },
+        responses: {
+          '201': { description: 'Created, with its next run times', content: json(ref('Schedule')) },
+          '400': problemResponse(
+            'Bad cron, unknown time zone, no recipients, unknown source or report, or a bad export body; each field named',
+            ['REQUEST_INVALID'],
+          ),
+          '401': unauthenticated,
+        },
+      },
+      get: {
+        summary: "This workspace's schedules",
+        security: [{ bearer: [] }],
+        responses: {
+          '200': { description: '{schedules: [...]}', content: json({ type: 'object' }) },
+          '401': unauthenticated,
+        },
+      },
+    },
+    '/v1/schedules/{id}': {
+      get: {
+        summary: 'One schedule, with its next run times',
+        security: [{ bearer: [] }],
+        parameters: [scheduleIdParam],
+        responses: {
+          '200': { description: 'The schedule', content: json(ref('Schedule')) },
+          '401': unauthenticated,
+          '404': scheduleNotFound,
+        },
+      },
+      patch: {
+        summary: 'Pause ({"state":"paused"}), resume ({"state":"active"}) or change any field of the body',
+        security: [{ bearer: [] }],
+        parameters: [scheduleIdParam],
+        requestBody: { required: true, content: json({ type: 'object' }) },
+        responses: {
+          '200': { description: 'The schedule as changed', content: json(ref('Schedule')) },
+          '400': problemResponse('A field is invalid', ['REQUEST_INVALID']),
+          '401': unauthenticated,
+          '404': scheduleNotFound,
+        },
+      },
+      delete: {
+        summary: 'Delete a schedule and its runs',
+        security: [{ bearer: [] }],
+        parameters: [scheduleIdParam],
+        responses: { '204': { description: 'Deleted' }, '401': unauthenticated, '404': scheduleNotFound },
+      },
+    },
+    '/v1/schedules/{id}/runs': {
+      get: {
+        summary:
+          "A schedule's runs, newest first: each export (one per distinct row-policy view) and each recipient's delivery state",
+        security: [{ bearer: [] }],
+        parameters: [scheduleIdParam],
+        responses: {
+          '200': { description: '{runs: [...]}', content: json({ type: 'object' }) },
+          '401': unauthenticated,
+          '404': scheduleNotFound,
+        },
+      },
+    },
   },
   components: {
     securitySchemes: {
@@ -377,6 +451,29 @@ export const openApiDocument = {
       RateLimitPolicy: { schema: { type: 'string' }, description: '"name";q=<burst>;w=<window seconds>' },
     },
     schemas: {
+      ScheduleBody: {
+        type: 'object',
+        required: ['cron', 'timeZone', 'recipients'],
+        properties: {
+          name: { type: 'string' },
+          cron: { type: 'string', description: 'five fields, read in timeZone', examples: ['0 9 * * 1'] },
+          timeZone: { type: 'string', examples: ['Asia/Kolkata'] },
+          recipients: { type: 'array', minItems: 1, items: { type: 'string', format: 'email' } },
+          export: ref('ExportBody'),
+          report: { type: 'object', required: ['reportId', 'format'] },
+          csvGenerator: ref('CsvGeneratorBody'),
+        },
+      },
+      Schedule: {
+        type: 'object',
+        required: ['id', 'cron', 'timeZone', 'recipients', 'state', 'nextRuns'],
+        properties: {
+          id: { type: 'string' },
+          state: { type: 'string', enum: ['active', 'paused'] },
+          nextRuns: { type: 'array', items: { type: 'string', format: 'date-time' } },
+          lastRunAt: { type: ['string', 'null'], format: 'date-time' },
+        },
+      },
       Problem: {
         type: 'object',
         required: ['type', 'title', 'status', 'detail', 'code'],

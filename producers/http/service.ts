@@ -22,6 +22,9 @@ import { createOutboxProducer } from '../outbox/outbox-producer.ts';
 import { startOutboxRelay } from '../outbox/relay.ts';
 import { buildApiApp } from './app.ts';
 import { createApiMetrics } from '../../observability/api-metrics.ts';
+import { startBoss } from '../../schedules/boss.ts';
+import { migrateSchedules } from '../../schedules/migrations.ts';
+import type PgBoss from 'pg-boss';
 
 export interface ApiSettings {
   databaseUrl: string;
@@ -72,9 +75,11 @@ export async function startApiService(settings: ApiSettings, log: Logger): Promi
       log.warn(`kafka.${entry.namespace ?? 'client'}`, { message: entry.log.message }),
   });
   const producer = createOutboxProducer(kafka);
+  let boss: PgBoss | undefined;
   // Opened on first use, for describing tables only: the API never reads rows.
   const sources = new SourceRegistry(settings.sources);
   const cleanup = async () => {
+    await boss?.stop({ graceful: false, close: false, wait: true }).catch(() => {});
     s3.destroy();
     await sources.closeAll();
     await producer.disconnect().catch(() => {});
@@ -87,6 +92,9 @@ export async function startApiService(settings: ApiSettings, log: Logger): Promi
     await migrateOutbox(pool);
     await migrateRowPolicies(pool);
     await migrateSharedLinks(pool);
+    await migrateSchedules(pool);
+    // Sends only (arms schedules' runs); the scheduler role runs the jobs.
+    boss = await startBoss(pool, { supervise: false });
     const relay = await startOutboxRelay({ pool, producer, log });
     const app = buildApiApp({
       pool,
@@ -99,6 +107,7 @@ export async function startApiService(settings: ApiSettings, log: Logger): Promi
       ...(settings.requestTopic ? { requestTopic: settings.requestTopic } : {}),
       ...(settings.ratePolicies ? { ratePolicies: settings.ratePolicies } : {}),
       onEnqueued: () => relay.wake(),
+      boss,
       planning: {
         catalog,
         policies: createPgPolicyStore(pool),

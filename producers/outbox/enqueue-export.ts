@@ -28,6 +28,15 @@ export interface EnqueueResult {
 export async function enqueueExport(
   pool: pg.Pool,
   request: ExportRequested,
+  options: EnqueueOptions = {},
+): Promise<EnqueueResult> {
+  return withTransaction(pool, (client) => enqueueExportIn(client, request, options));
+}
+
+/** The same inside the caller's transaction (a schedule's tick writes its run and its jobs in one commit). */
+export async function enqueueExportIn(
+  client: pg.PoolClient,
+  request: ExportRequested,
   { topic = Topics.requests, traceparent }: EnqueueOptions = {},
 ): Promise<EnqueueResult> {
   const checked = ExportRequestedSchema.safeParse(request);
@@ -45,34 +54,32 @@ export async function enqueueExport(
   const hash = requestHash(body);
   const value = JSON.stringify(body);
 
-  return withTransaction(pool, async (client) => {
-    // Same insert as JobStore.claim, so whichever of the two comes first, the row is the same.
-    const inserted = await client.query(
-      `INSERT INTO sluice_jobs (job_id, workspace_id, request_id, request_hash, request, format, status)
-       VALUES ($1, $2, $3, $4, $5, $6, 'queued')
-       ON CONFLICT DO NOTHING`,
-      [jobId, body.workspaceId, body.requestId, hash, value, body.format],
+  // Same insert as JobStore.claim, so whichever of the two comes first, the row is the same.
+  const inserted = await client.query(
+    `INSERT INTO sluice_jobs (job_id, workspace_id, request_id, request_hash, request, format, status)
+     VALUES ($1, $2, $3, $4, $5, $6, 'queued')
+     ON CONFLICT DO NOTHING`,
+    [jobId, body.workspaceId, body.requestId, hash, value, body.format],
+  );
+  if (inserted.rowCount === 0) {
+    // ON CONFLICT waited for any concurrent insert of the same job to commit, so the row is visible now.
+    const { rows } = await client.query(`SELECT request_hash FROM sluice_jobs WHERE job_id = $1`, [jobId]);
+    if (rows[0]?.request_hash === hash) return { jobId, created: false };
+    throw new SluiceError(
+      'REQUEST_CONFLICT',
+      `requestId ${JSON.stringify(body.requestId)} was already used in workspace ${body.workspaceId} for a different request (job ${jobId})`,
+      { details: { jobId, field: 'requestId' } },
     );
-    if (inserted.rowCount === 0) {
-      // ON CONFLICT waited for any concurrent insert of the same job to commit, so the row is visible now.
-      const { rows } = await client.query(`SELECT request_hash FROM sluice_jobs WHERE job_id = $1`, [jobId]);
-      if (rows[0]?.request_hash === hash) return { jobId, created: false };
-      throw new SluiceError(
-        'REQUEST_CONFLICT',
-        `requestId ${JSON.stringify(body.requestId)} was already used in workspace ${body.workspaceId} for a different request (job ${jobId})`,
-        { details: { jobId, field: 'requestId' } },
-      );
-    }
-    await client.query(
-      `INSERT INTO sluice_outbox (topic, key, value, headers, job_id) VALUES ($1, $2, $3, $4, $5)`,
-      [
-        topic,
-        body.workspaceId,
-        value,
-        JSON.stringify({ 'sluice-job-id': jobId, ...(traceparent ? { traceparent } : {}) }),
-        jobId,
-      ],
-    );
-    return { jobId, created: true };
-  });
+  }
+  await client.query(
+    `INSERT INTO sluice_outbox (topic, key, value, headers, job_id) VALUES ($1, $2, $3, $4, $5)`,
+    [
+      topic,
+      body.workspaceId,
+      value,
+      JSON.stringify({ 'sluice-job-id': jobId, ...(traceparent ? { traceparent } : {}) }),
+      jobId,
+    ],
+  );
+  return { jobId, created: true };
 }

@@ -313,6 +313,9 @@ describe('job API', () => {
         '/v1/reports/{id}/export',
         '/v1/csv-generator',
         '/v1/actions',
+        '/v1/schedules',
+        '/v1/schedules/{id}',
+        '/v1/schedules/{id}/runs',
       ].sort(),
     );
     expect(Object.keys(doc.paths['/v1/jobs/{id}']).sort()).toEqual(['delete', 'get']);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { completedEvent } from '../../consumers/export-worker/events.ts';
+import { completedEvent, failedEvent } from '../../consumers/export-worker/events.ts';
 import type { Job, JobResult } from '../../jobs/job.ts';
-import { ExportCompletedSchema } from '../../schemas/export-outcome.ts';
+import { ExportCompletedSchema, ExportFailedSchema } from '../../schemas/export-outcome.ts';
 
 const sha = (c: string) => c.repeat(64);
 
@@ -58,5 +58,20 @@ describe('completedEvent', () => {
     expect(ExportCompletedSchema.parse(event)).toEqual(event);
     expect(event.key).toBe('exports/acme/exp_1/manifest.json');
     expect(event.files).toEqual(files);
+  });
+});
+
+describe('failedEvent', () => {
+  it('is the v1 contract exactly, though it is given the whole job', () => {
+    const job = jobWith(base);
+    const event = failedEvent(
+      job,
+      { code: 'TABLE_NOT_FOUND', message: 'no table', retriable: false },
+      job.finishedAt!,
+    );
+    expect(ExportFailedSchema.safeParse(event).success).toBe(true);
+    expect(Object.keys(event).sort()).toEqual(
+      ['code', 'failedAt', 'jobId', 'message', 'requestId', 'retriable', 'version', 'workspaceId'].sort(),
+    );
   });
 });
