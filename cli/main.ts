@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { isSluiceError } from '../core/errors.ts';
+import { redactText } from '../core/redact.ts';
 import { registerApiCommand } from './commands/api.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerExportCommand } from './commands/export.ts';
@@ -35,9 +36,11 @@ export async function main(argv: string[], env: Env): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
     if (isSluiceError(err)) {
-      process.stderr.write(`sluice: ${err.code}: ${err.message}\n`);
+      process.stderr.write(`sluice: ${err.code}: ${redactText(err.message)}\n`);
       return 1;
     }
+    // Anything else is a bug; its message may still quote a URL given on the command line.
+    if (err instanceof Error) err.message = redactText(err.message);
     throw err;
   }
 }

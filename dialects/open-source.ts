@@ -1,4 +1,5 @@
 import { SluiceError } from '../core/errors.ts';
+import { redactUrl } from '../core/redact.ts';
 import { lazySource } from './lazy-source.ts';
 import { createPostgresSource } from './postgres/source.ts';
 import type { Source } from './source.ts';
@@ -38,13 +39,8 @@ export function openSource(url: string, options: OpenSourceOptions = {}): Source
     default:
       throw new SluiceError(
         'SOURCE_UNSUPPORTED',
-        `no source for ${JSON.stringify(redact(url))}; supported: postgres://, mysql://, mariadb://, sqlite:<path>, duckdb:<path>`,
+        `no source for ${JSON.stringify(redactUrl(url))}; supported: postgres://, mysql://, mariadb://, sqlite:<path>, duckdb:<path>`,
         { details: { scheme } },
       );
   }
-}
-
-/** Connection URLs carry passwords; error messages and logs must not. */
-export function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 }

@@ -1,5 +1,6 @@
 import { SluiceError } from '../core/errors.ts';
-import { openSource, redact } from './open-source.ts';
+import { redactUrl } from '../core/redact.ts';
+import { openSource } from './open-source.ts';
 import type { Source } from './source.ts';
 
 /** A named connection from configuration (`SLUICE_SOURCE_<NAME>=<url>`). */
@@ -60,7 +61,7 @@ export class SourceRegistry {
 
   describe(name: string): string {
     const config = this.#configs.get(name);
-    return config ? `${name} (${redact(config.url)})` : name;
+    return config ? `${name} (${redactUrl(config.url)})` : name;
   }
 
   async closeAll(): Promise<void> {

@@ -1,3 +1,4 @@
+import { redactText } from '../../core/redact.ts';
 import type { ExportCompleted, ExportFailed } from '../../schemas/export-outcome.ts';
 import type { Job, JobError } from '../../jobs/job.ts';
 import type { PresignedUrl } from '../../sinks/s3/presign.ts';
@@ -33,5 +34,12 @@ export function failedEvent(
   error: JobError,
   failedAt: Date = new Date(),
 ): ExportFailed {
-  return { version: 1, ...ids, ...error, failedAt: failedAt.toISOString() };
+  // A stored message may predate redaction, or come from a path that built it by hand: masked once more.
+  return {
+    version: 1,
+    ...ids,
+    ...error,
+    message: redactText(error.message),
+    failedAt: failedAt.toISOString(),
+  };
 }

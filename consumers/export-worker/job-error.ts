@@ -1,9 +1,10 @@
 import { isSluiceError } from '../../core/errors.ts';
+import { redactText } from '../../core/redact.ts';
 import type { JobError } from '../../jobs/job.ts';
 
 /** How any failure is reported on the failed topic: a SluiceError speaks for itself; anything else is ours. */
 export function toJobError(err: unknown): JobError {
   if (isSluiceError(err)) return { code: err.code, message: err.message, retriable: err.retriable };
-  const message = err instanceof Error ? err.message : String(err);
+  const message = redactText(err instanceof Error ? err.message : String(err));
   return { code: 'INTERNAL', message: `unexpected error: ${message}`, retriable: false };
 }

@@ -1,5 +1,5 @@
 import mysql, { type ConnectionOptions, type FieldPacket, type PoolConnection, type TypeCast } from 'mysql2';
-import { redact } from '../open-source.ts';
+import { redactUrl } from '../../core/redact.ts';
 import { toSluiceError } from './errors.ts';
 
 export interface SessionOptions {
@@ -84,7 +84,7 @@ export function createConnector(options: SessionOptions): Connector {
   function getConnection(): Promise<PoolConnection> {
     return new Promise((resolve, reject) => {
       pool.getConnection((err, conn) => {
-        if (err) reject(toSluiceError(err, `cannot connect to ${redact(url)}`));
+        if (err) reject(toSluiceError(err, `cannot connect to ${redactUrl(url)}`));
         else resolve(conn);
       });
     });
