@@ -12,6 +12,7 @@ import { problem, problemFromError, sendProblem } from './problem.ts';
 import { registerCsvGeneratorRoutes } from './routes-csv-generator.ts';
 import { registerExportRoutes } from './routes-exports.ts';
 import { registerJobRoutes } from './routes-jobs.ts';
+import { registerRequestGuards } from './request-guards.ts';
 
 export interface ApiDeps {
   /** sluice's own PostgreSQL: jobs, outbox, tokens, rate buckets, idempotency keys. */
@@ -50,6 +51,7 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
     sendProblem(reply, problem('ROUTE_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`)),
   );
 
+  registerRequestGuards(app, deps);
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/openapi.json', async () => openApiDocument);
   registerExportRoutes(app, deps);
