@@ -1,4 +1,6 @@
 # sluice: one image, two roles (`api` and `worker`), chosen by the command.
+# What ships is listed once, in package.json "files"; `npm pack` applies that list below, and
+# test/unit/image-files.test.ts assembles the same set and runs the commands in it.
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 # better-sqlite3 and zstd-napi fall back to compiling when no prebuilt binary matches.
@@ -6,24 +8,17 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
+FROM node:20-bookworm-slim AS pack
+WORKDIR /src
+COPY . .
+RUN npm pack --ignore-scripts --silent --pack-destination /tmp \
+  && mkdir /app && tar -xzf /tmp/sluice-*.tgz -C /app --strip-components=1
+
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
-COPY package.json ./
-COPY bin ./bin
-COPY auth ./auth
-COPY cli ./cli
-COPY core ./core
-COPY jobs ./jobs
-COPY schemas ./schemas
-COPY producers ./producers
-COPY consumers ./consumers
-COPY dialects ./dialects
-COPY encoders ./encoders
-COPY sinks ./sinks
-COPY pipeline ./pipeline
-COPY demo ./demo
+COPY --from=pack /app ./
 USER node
 ENTRYPOINT ["node", "bin/sluice.mjs"]
 CMD ["--help"]

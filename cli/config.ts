@@ -85,7 +85,7 @@ export function readWorkerSettings(env: Env): WorkerSettings {
       maxAttempts: int('SLUICE_MAX_ATTEMPTS', 3),
       requestPartitions: int('SLUICE_REQUEST_PARTITIONS', 6),
     },
-    databaseUrl: readDatabaseUrl(env),
+    databaseUrl: requireDatabaseUrl(env, 'worker'),
     s3: readS3Settings(env),
     ...(env.S3_PUBLIC_ENDPOINT ? { s3PublicEndpoint: env.S3_PUBLIC_ENDPOINT } : {}),
     sources: readSourceConfigs(env),
@@ -93,9 +93,30 @@ export function readWorkerSettings(env: Env): WorkerSettings {
   };
 }
 
-/** The PostgreSQL that holds sluice's own state (jobs, tokens, rate buckets). */
+/** Where `npm run infra:up` and the tests find PostgreSQL; only commands run by hand may fall back to it. */
+export const DEV_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+/**
+ * The PostgreSQL that holds sluice's own state (jobs, tokens, rate buckets), for the commands an operator
+ * runs by hand (`tokens`, `policies`): the local development database when DATABASE_URL is unset.
+ */
 export function readDatabaseUrl(env: Env): string {
-  return env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+  return env.DATABASE_URL || DEV_DATABASE_URL;
+}
+
+/**
+ * The same for the long-running services, which never guess: a worker or an API on a default database
+ * would run, and keep its jobs, somewhere nobody looks.
+ */
+export function requireDatabaseUrl(env: Env, service: string): string {
+  if (!env.DATABASE_URL) {
+    throw new SluiceError(
+      'CONFIG_INVALID',
+      `DATABASE_URL is not set: sluice ${service} keeps its state in PostgreSQL; set DATABASE_URL=postgres://…`,
+      { details: { missing: ['DATABASE_URL'] } },
+    );
+  }
+  return env.DATABASE_URL;
 }
 
 /** `sluice api`: its PostgreSQL, brokers, S3 (to sign result URLs) and where to listen. */
@@ -110,7 +131,7 @@ export function readApiSettings(env: Env): ApiSettings {
   const limits = (name: string, base: RatePolicy) =>
     env[name] ? parseRatePolicy(base, env[name]!, name) : base;
   return {
-    databaseUrl: readDatabaseUrl(env),
+    databaseUrl: requireDatabaseUrl(env, 'api'),
     brokers: readKafkaBrokers(env),
     s3: readS3Settings(env),
     ...(env.S3_PUBLIC_ENDPOINT ? { s3PublicEndpoint: env.S3_PUBLIC_ENDPOINT } : {}),

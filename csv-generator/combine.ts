@@ -1,13 +1,7 @@
 import { SluiceError } from '../core/errors.ts';
 import type { Row } from '../dialects/source.ts';
 import type { CsvLayout } from './bind-columns.ts';
-import { compareKeys } from './merge-sorted.ts';
-
-/** A combined row: the key (period, rowFilters values) and one cell per metric column. */
-export interface CombinedRow {
-  key: string[];
-  cells: (bigint | null)[];
-}
+import { compareKeys, type CombinedRow } from './combined-row.ts';
 
 /**
  * Joins the queries' results on their key. Each query returns `[period, ...rowFilters, ...measures]`;

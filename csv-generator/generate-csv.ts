@@ -9,7 +9,8 @@ import { CsvGeneratorBodySchema, type CsvGeneratorBody } from '../schemas/csv-ge
 import { parseContract } from '../schemas/parse-contract.ts';
 import { bindColumns, type CsvLayout } from './bind-columns.ts';
 import { formatScaled } from '../metrics/scaled.ts';
-import { CsvCombiner, type CombinedRow } from './combine.ts';
+import { CsvCombiner } from './combine.ts';
+import type { CombinedRow } from './combined-row.ts';
 import { isKeyOrder, mergeSorted } from './merge-sorted.ts';
 
 export interface CsvGeneratorOptions extends PlanningContext {

@@ -1,7 +1,7 @@
 import { SluiceError } from '../core/errors.ts';
 import type { Row, RowStream } from '../dialects/source.ts';
 import type { CsvLayout } from './bind-columns.ts';
-import type { CombinedRow } from './combine.ts';
+import { compareKeys, type CombinedRow } from './combined-row.ts';
 
 /**
  * Whether the CSV's order is the queries' own order: every plan returns rows ordered by (period,
@@ -81,12 +81,4 @@ export async function* mergeSorted(layout: CsvLayout, streams: RowStream[]): Asy
     // Stops the queries still streaming (an early failure, or the consumer giving up).
     await Promise.allSettled(cursors.map((c) => c.iterator.return?.()));
   }
-}
-
-export function compareKeys(a: string[], b: string[]): number {
-  for (let i = 0; i < a.length; i++) {
-    const c = Buffer.compare(Buffer.from(a[i]!), Buffer.from(b[i]!));
-    if (c !== 0) return c;
-  }
-  return 0;
 }

@@ -1,22 +1,10 @@
+import type { CompiledQuery } from '../core/compiled-query.ts';
+import type { RowBatch } from '../core/rows.ts';
 import type { Column } from '../schemas/column.ts';
 
-/**
- * One row as positional values, in column order. A value's JS type follows its column's logical type, so
- * encoders never sniff values:
- * - boolean → boolean; int32, float64 → number; int64 → bigint
- * - decimal → string (every digit kept); string, json, uuid → string; binary → Uint8Array
- * - date → number of days since 1970-01-01 (negative before)
- * - timestamp, timestamptz → bigint microseconds since 1970-01-01T00:00:00Z (JS Dates would drop the micros)
- * - null for SQL NULL, in any column
- */
-export type Row = unknown[];
-export type RowBatch = Row[];
-
-/** What the dialect compiled: SQL text plus bound values, never concatenated. */
-export interface CompiledQuery {
-  sql: string;
-  params: unknown[];
-}
+// The Source contract speaks in rows and compiled queries; whoever uses a Source gets them from here too.
+export type { CompiledQuery } from '../core/compiled-query.ts';
+export type { Row, RowBatch } from '../core/rows.ts';
 
 export type FilterOp =
   'eq' | 'ne' | 'lt' | 'lte' | 'gt' | 'gte' | 'in' | 'not_in' | 'is_null' | 'is_not_null';

@@ -1,6 +1,7 @@
 import type { Column } from '../schemas/column.ts';
 import { SluiceError } from '../core/errors.ts';
 import type { CompiledQuery, Filter, KeyRange, TableQuery } from './source.ts';
+import { invalidFields } from '../schemas/parse-contract.ts';
 
 /** What differs between engines when compiling a table select. */
 export interface SqlDialect {
@@ -55,7 +56,9 @@ export function compileTableSelect(
   const list = selected.map((name) => q(column(name, 'selected').name)).join(', ');
   let sql = `SELECT ${list} FROM ${schema.quotedName}`;
 
-  const where = (query.filters ?? []).map((f) => predicate(f, column(f.column, 'filter'), q, bind));
+  const where = (query.filters ?? []).map((f, i) =>
+    predicate(f, `query.filters.${i}`, column(f.column, 'filter'), q, bind),
+  );
   if (query.keyRange)
     where.push(keyRangePredicate(query.keyRange, q(column(query.keyRange.column, 'keyRange').name)));
   if (where.length > 0) sql += ` WHERE ${where.join(' AND ')}`;
@@ -67,7 +70,9 @@ export function compileTableSelect(
 
   if (query.limit !== undefined) {
     if (!Number.isSafeInteger(query.limit) || query.limit < 0) {
-      throw new SluiceError('USAGE', `limit must be a non-negative integer, got ${query.limit}`);
+      throw invalidFields([
+        { field: 'query.limit', rule: `must be a non-negative integer, got ${query.limit}` },
+      ]);
     }
     sql += ` LIMIT ${query.limit}`;
   }
@@ -76,6 +81,7 @@ export function compileTableSelect(
 
 function predicate(
   f: Filter,
+  field: string,
   col: Column,
   q: (name: string) => string,
   bind: (value: unknown, col: Column) => string,
@@ -89,22 +95,19 @@ function predicate(
     case 'in':
     case 'not_in': {
       if (!Array.isArray(f.value) || f.value.length === 0) {
-        throw new SluiceError(
-          'USAGE',
-          `filter on ${JSON.stringify(col.name)}: ${f.op} needs a non-empty array`,
-        );
+        throw invalidFields([{ field: `${field}.value`, rule: `${f.op} needs a non-empty array` }]);
       }
       const list = f.value.map((v) => bind(v, col)).join(', ');
       return `${name} ${f.op === 'in' ? 'IN' : 'NOT IN'} (${list})`;
     }
     default: {
       const op = OPERATORS[f.op];
-      if (!op) throw new SluiceError('USAGE', `unknown filter operator ${JSON.stringify(f.op)}`);
+      if (!op)
+        throw invalidFields([{ field: `${field}.op`, rule: `unknown operator ${JSON.stringify(f.op)}` }]);
       if (f.value === undefined || f.value === null || Array.isArray(f.value)) {
-        throw new SluiceError(
-          'USAGE',
-          `filter on ${JSON.stringify(col.name)}: ${f.op} needs one scalar value (use is_null for NULL)`,
-        );
+        throw invalidFields([
+          { field: `${field}.value`, rule: `${f.op} needs one scalar value (use is_null for NULL)` },
+        ]);
       }
       return `${name} ${op} ${bind(f.value, col)}`;
     }
@@ -119,7 +122,8 @@ function predicate(
 function keyRangePredicate(range: KeyRange, name: string): string {
   for (const bound of [range.gte, range.lt]) {
     if (!/^-?\d{1,20}$/.test(bound)) {
-      throw new SluiceError('USAGE', `key range bound ${JSON.stringify(bound)} is not an integer`);
+      // sluice computes the bounds itself (parallel-ranges.ts): anything else is a bug of ours.
+      throw new SluiceError('INTERNAL_ERROR', `key range bound ${JSON.stringify(bound)} is not an integer`);
     }
   }
   return `${name} >= ${range.gte} AND ${name} < ${range.lt}`;

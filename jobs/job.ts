@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../core/errors.ts';
 import type { Column } from '../schemas/column.ts';
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -26,7 +27,7 @@ export interface JobFile {
 }
 
 export interface JobError {
-  code: string;
+  code: ErrorCode;
   message: string;
   retriable: boolean;
 }

@@ -1,5 +1,5 @@
 import type { CompiledQuery } from '../dialects/source.ts';
-import type { MetricDialect } from './metric-dialect.ts';
+import type { MetricDialect } from '../dialects/metric-dialect.ts';
 import type { MetricPlan, PlanMeasure } from './plan.ts';
 import { rowSecurityPredicate } from './row-security-sql.ts';
 

@@ -1,6 +1,6 @@
 import type { CompiledQuery, RowStream, Source } from '../dialects/source.ts';
 import { compileMetricPlan } from './compile-plan.ts';
-import { metricDialect } from './dialects.ts';
+import { metricDialect } from '../dialects/metric-dialects.ts';
 import type { MetricPlan } from './plan.ts';
 
 export interface RunPlanOptions {

@@ -1,7 +1,7 @@
 import { createGzip } from 'node:zlib';
 import type { Transform } from 'node:stream';
 import { CompressStream } from 'zstd-napi';
-import { SluiceError } from '../core/errors.ts';
+import { invalidFields } from '../schemas/parse-contract.ts';
 
 export type Compression = 'none' | 'gzip' | 'zstd';
 
@@ -22,7 +22,9 @@ export function createCompression(kind: Compression): CompressionStage | undefin
     case 'zstd':
       return createZstd();
     default:
-      throw new SluiceError('USAGE', `unknown compression ${JSON.stringify(kind)}`);
+      throw invalidFields([
+        { field: 'options.compression', rule: `unknown compression ${JSON.stringify(kind)}` },
+      ]);
   }
 }
 

@@ -171,7 +171,7 @@ async function runSplitFormatExport(
   options: { signal?: AbortSignal; onProgress?: ProgressListener; batchRows?: number },
 ): Promise<FormatExportResult> {
   const split = plan.split!;
-  if (!plan.fileKeyFor) throw new SluiceError('USAGE', 'a split export needs fileKeyFor');
+  if (!plan.fileKeyFor) throw new SluiceError('INTERNAL_ERROR', 'a split export needs fileKeyFor');
   const streams = await planStreams(plan.source, plan.query, split.parallel ?? 1);
   const run = (nativeCsv: boolean) =>
     runSplitExport(

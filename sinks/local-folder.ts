@@ -17,7 +17,7 @@ export function createLocalFolderSink({ root }: LocalFolderSinkOptions): Sink {
   const pathOf = (key: string): string => {
     const target = resolve(base, key);
     if (!target.startsWith(base + sep)) {
-      throw new SluiceError('USAGE', `object key ${JSON.stringify(key)} escapes the sink folder`, {
+      throw new SluiceError('REQUEST_INVALID', `object key ${JSON.stringify(key)} escapes the sink folder`, {
         details: { key },
       });
     }

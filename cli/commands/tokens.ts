@@ -87,7 +87,7 @@ export function registerTokensCommand(program: Command, env: Env): void {
 }
 
 async function withStore(env: Env, fn: (store: TokenStore) => Promise<void>): Promise<void> {
-  // The same database and default as the workers (readWorkerSettings), without needing S3 settings.
+  // The workers' database (DATABASE_URL), without needing S3 settings; by hand, the local one by default.
   const pool = new pg.Pool({
     connectionString: readDatabaseUrl(env),
     max: 2,

@@ -1,21 +1,8 @@
 import type { Query, Source } from '../../dialects/source.ts';
-import type { Job, JobResult } from '../../jobs/job.ts';
-import type { ProgressListener } from '../../pipeline/progress.ts';
+import type { JobResult } from '../../jobs/job.ts';
 import { runFormatExport } from '../../pipeline/run-format-export.ts';
-import type { ExportRequested } from '../../schemas/export-requested.ts';
-import type { Sink } from '../../sinks/sink.ts';
 import { objectKeyFor, splitFileKeyFor } from './object-key.ts';
-import type { JobRuntime } from './run-job.ts';
-
-/** What one job's export needs besides its query: where it writes, and how it reports. */
-export interface JobIo {
-  rt: JobRuntime;
-  job: Job;
-  request: ExportRequested;
-  sink: Sink;
-  signal: AbortSignal;
-  onProgress: ProgressListener;
-}
+import type { JobIo } from './job-runtime.ts';
 
 /**
  * One query through the format's pipeline into the job's object (or split files and a manifest). `keys`

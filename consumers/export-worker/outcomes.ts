@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { Job, JobError } from '../../jobs/job.ts';
 import type { JobStore } from '../../jobs/job-store.ts';
@@ -52,7 +53,7 @@ export async function emitOutcome(deps: OutcomeDeps, job: Job): Promise<void> {
 export async function deadLetter(
   deps: OutcomeDeps,
   record: InboundRecord,
-  code: string,
+  code: ErrorCode,
   reason: string,
 ): Promise<void> {
   deps.log.warn('request.dead_lettered', {

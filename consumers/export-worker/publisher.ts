@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../../core/errors.ts';
 import type { IHeaders, Producer } from 'kafkajs';
 import { DlqHeaders, Topics } from '../../schemas/topics.ts';
 import type { ExportCompleted, ExportFailed } from '../../schemas/export-outcome.ts';
@@ -9,7 +10,7 @@ export interface DeadLetter {
   topic: string;
   partition: number;
   offset: string;
-  code: string;
+  code: ErrorCode;
   reason: string;
 }
 

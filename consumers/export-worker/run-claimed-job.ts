@@ -3,7 +3,8 @@ import type { Job } from '../../jobs/job.ts';
 import { ExportRequestedSchema } from '../../schemas/export-requested.ts';
 import { toJobError } from './job-error.ts';
 import { emitOutcome, finishFailed, type OutcomeDeps } from './outcomes.ts';
-import { runJob, type JobRuntime } from './run-job.ts';
+import type { JobRuntime } from './job-runtime.ts';
+import { runJob } from './run-job.ts';
 
 export interface RunnerDeps extends OutcomeDeps {
   runtime: JobRuntime;

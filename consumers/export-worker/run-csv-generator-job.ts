@@ -7,7 +7,7 @@ import { createProgressMeter } from '../../pipeline/progress.ts';
 import type { Audience } from '../../metrics/plan-for-recipient.ts';
 import { streamMetricPlan } from '../../metrics/run-plan.ts';
 import type { CsvGeneratorBody } from '../../schemas/csv-generator.ts';
-import type { JobIo } from './export-query.ts';
+import type { JobIo } from './job-runtime.ts';
 import { objectKeyFor } from './object-key.ts';
 
 const CSV_CONTENT_TYPE = 'text/csv; charset=utf-8';
@@ -43,6 +43,9 @@ export async function runCsvGeneratorJob(
   // The generator writes into the meter (respecting its backpressure), which counts bytes into the upload.
   const meter = createProgressMeter(onProgress);
   const upload = pipeline(meter.bytes, writer);
+  // Awaited only after generateCsv returns, but an abort (or a failing upload) rejects it while the
+  // generator is still running: without a handler now, that rejection would be unhandled in between.
+  upload.catch(() => {});
   const onAbort = () => meter.bytes.destroy(signal.reason as Error);
   signal.addEventListener('abort', onAbort, { once: true });
   try {

@@ -1,8 +1,6 @@
-import type { S3Client } from '@aws-sdk/client-s3';
 import { SluiceError } from '../../core/errors.ts';
-import type { SourceRegistry } from '../../dialects/source-registry.ts';
 import type { Job, JobResult } from '../../jobs/job.ts';
-import type { Audience, PlanningContext } from '../../metrics/plan-for-recipient.ts';
+import type { Audience } from '../../metrics/plan-for-recipient.ts';
 import { planForRecipient } from '../../metrics/plan-for-recipient.ts';
 import { planAsSource } from '../../metrics/plan-source.ts';
 import { compileForSource } from '../../metrics/run-plan.ts';
@@ -10,17 +8,10 @@ import type { ProgressListener } from '../../pipeline/progress.ts';
 import type { ExportRequested } from '../../schemas/export-requested.ts';
 import { MiB } from '../../sinks/s3/part-size.ts';
 import { createS3Sink } from '../../sinks/s3/s3-sink.ts';
-import { exportQuery, type JobIo } from './export-query.ts';
+import { exportQuery } from './export-query.ts';
+import type { JobIo, JobRuntime } from './job-runtime.ts';
 import { runCsvGeneratorJob } from './run-csv-generator-job.ts';
 import { runReportJob } from './run-report-job.ts';
-
-export interface JobRuntime {
-  sources: SourceRegistry;
-  s3: { client: S3Client; bucket: string; queueSize?: number };
-  batchRows?: number;
-  /** The catalog and the row-security policies that metric, report and CSV-generator requests resolve against. */
-  planning: PlanningContext;
-}
 
 /** Everything between a claimed job and its stored object. Throws SluiceError with the reason on failure. */
 export async function runJob(

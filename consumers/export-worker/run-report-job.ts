@@ -10,7 +10,8 @@ import type { Column } from '../../schemas/column.ts';
 import type { ExportRequested } from '../../schemas/export-requested.ts';
 import type { StoredObject } from '../../sinks/sink.ts';
 import { objectKeyFor, splitFileKeyFor } from './object-key.ts';
-import { exportQuery, type JobIo } from './export-query.ts';
+import { exportQuery } from './export-query.ts';
+import type { JobIo } from './job-runtime.ts';
 
 type ReportQuery = Extract<ExportRequested['query'], { kind: 'report' }>;
 

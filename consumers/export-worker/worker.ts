@@ -9,7 +9,7 @@ import { admitRequest } from './admit-request.ts';
 import { JobScheduler } from './job-scheduler.ts';
 import { intakeHandler } from './intake.ts';
 import { OutcomePublisher } from './publisher.ts';
-import type { JobRuntime } from './run-job.ts';
+import type { JobRuntime } from './job-runtime.ts';
 import { ensureTopics } from './topics.ts';
 
 export interface ExportWorkerConfig {

@@ -1,9 +1,9 @@
 import type { FieldPacket, QueryValues } from 'mysql2';
-import { SluiceError } from '../../core/errors.ts';
 import type { CompiledQuery, RowBatch } from '../source.ts';
 import { createBatchQueue } from './batches.ts';
 import { cancelled, toSluiceError } from './errors.ts';
 import type { Lease } from './session.ts';
+import { invalidFields } from '../../schemas/parse-contract.ts';
 
 export interface ResultStreamOptions {
   signal?: AbortSignal;
@@ -83,7 +83,7 @@ export function startResultStream(
       } else if (!fields) {
         // Not a SELECT. It has run, and it may have changed the session (SET time_zone …): not reused.
         lease.destroy();
-        reject(new SluiceError('USAGE', 'the query returns no rows (not a SELECT)'));
+        reject(invalidFields([{ field: 'query.sql', rule: 'must return rows (a SELECT)' }]));
       } else {
         lease.release();
         queue.end();

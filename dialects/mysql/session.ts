@@ -29,7 +29,8 @@ export interface Lease {
   release(): void;
   /**
    * Stops the running statement on the server (KILL QUERY from a second connection), then closes the
-   * socket: a connection is never returned to the pool in the middle of a result.
+   * socket: a connection is never returned to the pool in the middle of a result. Never rejects (a
+   * failed KILL is left to the closed socket), so an abort listener may start it without awaiting it.
    */
   abandon(): Promise<void>;
   /** Closes the socket without a KILL: nothing runs, but the session may no longer be ours. */

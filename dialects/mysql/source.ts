@@ -17,6 +17,7 @@ import {
   type NativeColumn,
 } from './types.ts';
 import { conversionPlan, convertBatch, type ConversionPlan } from './values.ts';
+import { invalidFields } from '../../schemas/parse-contract.ts';
 
 export interface MysqlSourceOptions {
   /** `mysql://user:password@host:port/database` (MariaDB too); the database is where bare table names live. */
@@ -104,7 +105,8 @@ export function createMysqlSource(options: MysqlSourceOptions): Source {
         } catch (err) {
           throw toSluiceError(err, 'MySQL could not prepare the query');
         }
-        if (fields.length === 0) throw new SluiceError('USAGE', 'the query returns no rows (not a SELECT)');
+        if (fields.length === 0)
+          throw invalidFields([{ field: 'query.sql', rule: 'must return rows (a SELECT)' }]);
         return columnsOf(fields, natives).map(({ column }) => column);
       });
     },
@@ -113,8 +115,8 @@ export function createMysqlSource(options: MysqlSourceOptions): Source {
       query,
       { signal, batchRows = DEFAULT_BATCH_ROWS, timeoutMs }: StreamOptions = {},
     ): Promise<RowStream> {
-      checkPositiveInteger('batchRows', batchRows, 'USAGE');
-      if (timeoutMs !== undefined) checkPositiveInteger('timeoutMs', timeoutMs, 'USAGE');
+      checkPositiveInteger('batchRows', batchRows);
+      if (timeoutMs !== undefined) checkPositiveInteger('timeoutMs', timeoutMs);
       if (signal?.aborted) throw cancelled(signal.reason);
       const lease = await connector.acquire();
       let compiled: Compiled;
@@ -178,7 +180,7 @@ async function checkReturnsRows(lease: Lease, sql: string): Promise<void> {
   } catch (err) {
     throw toSluiceError(err, 'MySQL could not prepare the query');
   }
-  if (fields.length === 0) throw new SluiceError('USAGE', 'the query returns no rows (not a SELECT)');
+  if (fields.length === 0) throw invalidFields([{ field: 'query.sql', rule: 'must return rows (a SELECT)' }]);
 }
 
 /** Each result column, from its packet, refined by information_schema for table queries. */

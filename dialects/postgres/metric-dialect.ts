@@ -1,4 +1,4 @@
-import type { LabelKind, MetricDialect } from '../../metrics/metric-dialect.ts';
+import type { LabelKind, MetricDialect } from '../metric-dialect.ts';
 import { quoteIdent } from './dialect.ts';
 
 const LABEL: Record<LabelKind, string> = {

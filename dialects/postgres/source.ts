@@ -27,6 +27,7 @@ import { keySpanOf } from './key-span.ts';
 import { describeTable } from './table-catalog.ts';
 import { createTypeCatalog } from './type-catalog.ts';
 import type { ColumnPlan } from './types.ts';
+import { invalidFields } from '../../schemas/parse-contract.ts';
 
 export interface PostgresSourceOptions {
   /** `postgres://user:password@host:port/database`; it never appears in messages (host, port, db only). */
@@ -146,10 +147,10 @@ export function createPostgresSource({
       { signal, batchRows = DEFAULT_BATCH_ROWS, timeoutMs }: StreamOptions = {},
     ): Promise<RowStream> {
       if (!Number.isSafeInteger(batchRows) || batchRows < 1) {
-        throw new SluiceError('USAGE', `batchRows must be a positive integer, got ${batchRows}`);
+        throw new SluiceError('CONFIG_INVALID', `batchRows must be a positive integer, got ${batchRows}`);
       }
       if (timeoutMs !== undefined && (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1)) {
-        throw new SluiceError('USAGE', `timeoutMs must be a positive integer, got ${timeoutMs}`);
+        throw new SluiceError('CONFIG_INVALID', `timeoutMs must be a positive integer, got ${timeoutMs}`);
       }
       signal?.throwIfAborted();
       const l = await lease();
@@ -232,6 +233,6 @@ export function createPostgresSource({
 
 async function describeFields(client: PoolClient, compiled: CompiledQuery): Promise<FieldDef[]> {
   const fields = await client.query(new DescribeQuery(compiled.sql, compiled.params)).fields;
-  if (!fields) throw new SluiceError('USAGE', 'the query returns no rows (not a SELECT)');
+  if (!fields) throw invalidFields([{ field: 'query.sql', rule: 'must return rows (a SELECT)' }]);
   return fields;
 }

@@ -1,4 +1,4 @@
-import type { LabelKind, MetricDialect } from '../../metrics/metric-dialect.ts';
+import type { LabelKind, MetricDialect } from '../metric-dialect.ts';
 import { quoteIdent } from './compile.ts';
 
 const LABEL: Record<LabelKind, string> = { date: '%Y-%m-%d', hour: '%Y-%m-%dT%H:00', month: '%Y-%m-01' };

@@ -5,6 +5,7 @@ import type { CompiledQuery, Query, Row, RowBatch, RowStream, Source, StreamOpti
 import { compileTableSelect, type TableSchema } from '../table-select.ts';
 import { quoteIdent, sqliteDialect } from './compile.ts';
 import { columnFromDeclared, converterFor, logicalTypeOfValue, type Converter } from './types.ts';
+import { invalidFields } from '../../schemas/parse-contract.ts';
 
 export interface SqliteSourceOptions {
   /** A file path, or `:memory:`. */
@@ -48,7 +49,7 @@ export function createSqliteSource({ filename, readonly = true }: SqliteSourceOp
         cause: err,
       });
     }
-    if (!stmt.reader) throw new SluiceError('USAGE', 'the query returns no rows (not a SELECT)');
+    if (!stmt.reader) throw invalidFields([{ field: 'query.sql', rule: 'must return rows (a SELECT)' }]);
     return stmt.raw(true).safeIntegers(true);
   }
 

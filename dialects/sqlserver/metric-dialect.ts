@@ -1,4 +1,4 @@
-import type { LabelKind, MetricDialect } from '../../metrics/metric-dialect.ts';
+import type { LabelKind, MetricDialect } from '../metric-dialect.ts';
 
 /** Square brackets, a `]` inside doubled. */
 export function quoteIdent(name: string): string {

@@ -1,10 +1,10 @@
 import { Transform } from 'node:stream';
 import type { Column } from '../../schemas/column.ts';
-import { SluiceError } from '../../core/errors.ts';
-import type { RowBatch } from '../../dialects/source.ts';
+import type { RowBatch } from '../../core/rows.ts';
 import type { EncoderOptions, EncoderSpec } from '../encoder.ts';
 import { createIpcStream } from './ipc-stream.ts';
 import { createRecordBatchBuilder } from './record-batch-builder.ts';
+import { invalidFields } from '../../schemas/parse-contract.ts';
 
 /** Readers handle record batches of tens of thousands of rows best; sources hand over a few thousand. */
 export const DEFAULT_RECORD_BATCH_ROWS = 65_536;
@@ -25,11 +25,12 @@ const MAX_RECORD_BATCH_BYTES = 16 * 1024 * 1024;
 function createArrowTransform(columns: Column[], { recordBatchRows }: EncoderOptions): Transform {
   const capacity = recordBatchRows ?? DEFAULT_RECORD_BATCH_ROWS;
   if (!Number.isSafeInteger(capacity) || capacity < 1 || capacity > MAX_RECORD_BATCH_ROWS) {
-    throw new SluiceError(
-      'USAGE',
-      `recordBatchRows must be an integer from 1 to ${MAX_RECORD_BATCH_ROWS}, not ${recordBatchRows}`,
-      { details: { recordBatchRows } },
-    );
+    throw invalidFields([
+      {
+        field: 'options.recordBatchRows',
+        rule: `must be an integer from 1 to ${MAX_RECORD_BATCH_ROWS}, not ${recordBatchRows}`,
+      },
+    ]);
   }
   const builder = createRecordBatchBuilder(columns, { capacity });
   const ipc = createIpcStream(builder.schema);

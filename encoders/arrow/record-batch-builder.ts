@@ -10,7 +10,7 @@ import { arrowSchemaFor, isDecimal128 } from './arrow-schema.ts';
  * and the latter dictionary-encodes). Fixed-width arrays are sized for `capacity` rows up front; the shell
  * flushes at `capacity`, so only the text/binary byte buffers ever grow; all are reused batch after batch.
  *
- * A value whose JS type does not match its column's logical type (dialects/source.ts), or that the Arrow
+ * A value whose JS type does not match its column's logical type (core/rows.ts), or that the Arrow
  * type cannot hold (an int64 past 64 bits, a decimal with more digits than its precision), fails the export
  * with VALUE_UNREPRESENTABLE rather than being wrapped or rounded. After a throw the builder is unusable.
  */

@@ -1,18 +1,18 @@
 import { Transform } from 'node:stream';
 import type { Column } from '../../schemas/column.ts';
-import { SluiceError } from '../../core/errors.ts';
-import type { RowBatch } from '../../dialects/source.ts';
+import type { RowBatch } from '../../core/rows.ts';
 import type { EncoderOptions, EncoderSpec } from '../encoder.ts';
 import { createRowEncoder, encodeHeader } from './encode-row.ts';
+import { invalidFields } from '../../schemas/parse-contract.ts';
 
 function createCsvTransform(
   columns: Column[],
   { header = true, delimiter = ',' }: EncoderOptions,
 ): Transform {
   if (delimiter.length !== 1 || /["\r\n]/.test(delimiter)) {
-    throw new SluiceError('USAGE', `CSV delimiter must be one character other than a quote or newline`, {
-      details: { delimiter },
-    });
+    throw invalidFields([
+      { field: 'options.delimiter', rule: 'must be one character other than a quote or newline' },
+    ]);
   }
   const encodeRow = createRowEncoder(columns, { delimiter });
   let pendingHeader = header ? encodeHeader(columns, { delimiter }) : '';

@@ -1,6 +1,6 @@
 import { Transform } from 'node:stream';
 import type { Column } from '../../schemas/column.ts';
-import type { RowBatch } from '../../dialects/source.ts';
+import type { RowBatch } from '../../core/rows.ts';
 import type { EncoderOptions, EncoderSpec } from '../encoder.ts';
 import { createJsonRowEncoder } from '../ndjson/encode-json-row.ts';
 import { DOCUMENT_TAIL, encodeDocumentHead, FIRST_ROW_PREFIX, NEXT_ROW_PREFIX } from './encode-document.ts';

@@ -1,6 +1,7 @@
 import type { Column, LogicalType } from '../../schemas/column.ts';
 import { SluiceError } from '../../core/errors.ts';
 import { daysToIsoDate, microsToIsoFixed } from '../../core/time.ts';
+import { invalidFields } from '../../schemas/parse-contract.ts';
 
 /**
  * One row as one JSON object text, keyed by column name, for `ndjson` (a line each) and `json` (an array
@@ -55,12 +56,14 @@ export function assertDistinctNames(columns: Column[]): void {
   const repeated = new Set<string>();
   for (const { name } of columns) (seen.has(name) ? repeated : seen).add(name);
   if (repeated.size > 0) {
-    throw new SluiceError(
-      'USAGE',
-      `column names repeat (${[...repeated].map((n) => JSON.stringify(n)).join(', ')}); JSON objects need ` +
-        `distinct keys, so alias the columns in the query`,
-      { details: { columns: [...repeated] } },
-    );
+    throw invalidFields([
+      {
+        field: 'query',
+        rule:
+          `column names repeat (${[...repeated].map((n) => JSON.stringify(n)).join(', ')}); JSON objects ` +
+          `need distinct keys, so alias the columns in the query`,
+      },
+    ]);
   }
 }
 
@@ -141,7 +144,7 @@ function unrepresentable(column: Column, value: unknown): never {
   throw new SluiceError(
     'VALUE_UNREPRESENTABLE',
     `column ${JSON.stringify(column.name)} is ${column.type} but a value is a ${got} ` +
-      `(${describeValue(value)}); see dialects/source.ts for each type's JS value`,
+      `(${describeValue(value)}); see core/rows.ts for each type's JS value`,
     { details: { column: column.name, type: column.type satisfies LogicalType, got } },
   );
 }

@@ -1,6 +1,6 @@
 import { Transform } from 'node:stream';
 import type { Column } from '../../schemas/column.ts';
-import type { RowBatch } from '../../dialects/source.ts';
+import type { RowBatch } from '../../core/rows.ts';
 import type { EncoderOptions, EncoderSpec } from '../encoder.ts';
 import { createJsonRowEncoder } from './encode-json-row.ts';
 

@@ -1,7 +1,7 @@
 import { Transform } from 'node:stream';
 import type { Column } from '../../schemas/column.ts';
 import { SluiceError } from '../../core/errors.ts';
-import type { RowBatch } from '../../dialects/source.ts';
+import type { RowBatch } from '../../core/rows.ts';
 import type { EncoderOptions, EncoderSpec } from '../encoder.ts';
 import { createRecordBatchBuilder } from '../arrow/record-batch-builder.ts';
 import { openParquetSession, type ParquetSession } from './parquet-session.ts';

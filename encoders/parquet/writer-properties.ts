@@ -1,6 +1,6 @@
 import { Compression, WriterPropertiesBuilder, type WriterProperties } from 'parquet-wasm';
-import { SluiceError } from '../../core/errors.ts';
 import type { EncoderOptions, ParquetCompression } from '../encoder.ts';
+import { invalidFields } from '../../schemas/parse-contract.ts';
 
 /**
  * Rows per row group. bench/parquet-writers.ts, 1M rows of the BASELINES schema (~100 B a row), zstd:
@@ -42,17 +42,18 @@ const CODECS: Record<ParquetCompression, Compression> = {
 export function parquetSettings({ rowGroupRows, parquetCompression }: EncoderOptions): ParquetSettings {
   const rows = rowGroupRows ?? DEFAULT_ROW_GROUP_ROWS;
   if (!Number.isSafeInteger(rows) || rows < 1) {
-    throw new SluiceError('USAGE', `rowGroupRows must be a positive integer, not ${rowGroupRows}`, {
-      details: { rowGroupRows },
-    });
+    throw invalidFields([
+      { field: 'options.rowGroupRows', rule: `must be a positive integer, not ${rowGroupRows}` },
+    ]);
   }
   const compression = parquetCompression ?? 'zstd';
   if (!Object.hasOwn(CODECS, compression)) {
-    throw new SluiceError(
-      'USAGE',
-      `parquetCompression must be one of ${Object.keys(CODECS).join(', ')}, not ${JSON.stringify(compression)}`,
-      { details: { parquetCompression } },
-    );
+    throw invalidFields([
+      {
+        field: 'options.parquetCompression',
+        rule: `must be one of ${Object.keys(CODECS).join(', ')}, not ${JSON.stringify(compression)}`,
+      },
+    ]);
   }
   return { rowGroupRows: rows, compression };
 }

@@ -1,4 +1,4 @@
-import type { CompiledQuery } from '../../dialects/source.ts';
+import type { CompiledQuery } from '../../core/compiled-query.ts';
 
 export interface SqlDocument {
   dialect: string;

@@ -3,7 +3,7 @@ import type { TokenIdentity } from '../../auth/tokens.ts';
 import { rateLimitHeaders } from '../../auth/rate-limit-headers.ts';
 import { SluiceError } from '../../core/errors.ts';
 import { findJsonLimitViolation } from '../../schemas/json-limits.ts';
-import type { ApiDeps } from './app.ts';
+import type { ApiDeps } from './api-deps.ts';
 import { authenticate } from './auth.ts';
 import { invalid } from './problem.ts';
 import { ratePolicyFor } from './routes-exports.ts';

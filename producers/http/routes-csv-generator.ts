@@ -6,7 +6,7 @@ import { formatActionResponse, parseCsvGeneratorAction } from '../../csv-generat
 import { planCsvGenerator } from '../../csv-generator/generate-csv.ts';
 import { TERMINAL_STATUSES, type Job } from '../../jobs/job.ts';
 import { DEFAULT_URL_TTL_SECONDS } from '../../schemas/export-requested.ts';
-import type { ApiDeps } from './app.ts';
+import type { ApiDeps } from './api-deps.ts';
 import { authenticate } from './auth.ts';
 import { callerRequestId } from './request-id.ts';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_STATUS, problemType } from './problem.ts';

@@ -15,7 +15,7 @@ import { FORMATS } from '../../encoders/encoder.ts';
 import { resolveReportExport } from '../../reports/resolve-report-export.ts';
 import { ExportRequestedSchema, type ExportRequested } from '../../schemas/export-requested.ts';
 import { ReportExportBodySchema } from '../../schemas/report-export.ts';
-import type { ApiDeps } from './app.ts';
+import type { ApiDeps } from './api-deps.ts';
 import { authenticate } from './auth.ts';
 import { apiRequestId, CallerRequestIdSchema, defaultRequestId } from './request-id.ts';
 import {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { SluiceError } from '../../core/errors.ts';
 import type { Job } from '../../jobs/job.ts';
 import { DEFAULT_URL_TTL_SECONDS } from '../../schemas/export-requested.ts';
-import type { ApiDeps } from './app.ts';
+import type { ApiDeps } from './api-deps.ts';
 import { authenticate } from './auth.ts';
 import { canAccessJob, listingOwner } from './job-access.ts';
 import type { TokenIdentity } from '../../auth/tokens.ts';

@@ -12,6 +12,7 @@ import { SluiceError } from '../../core/errors.ts';
 import { Digest } from '../digest.ts';
 import type { ObjectWriter, StoredObject } from '../sink.ts';
 import { MAX_PARTS, MIN_PART_SIZE, partSizeFor, partsInFlight } from './part-size.ts';
+import { toSinkError } from './s3-errors.ts';
 
 export interface MultipartWriterOptions {
   client: S3Client;
@@ -57,9 +58,9 @@ export class MultipartWriter extends Writable implements ObjectWriter {
     // A write is acknowledged once buffered; the real brake is #waitForSlot when the part queue is full.
     super({ highWaterMark: MIN_PART_SIZE });
     if (options.partSize < MIN_PART_SIZE) {
-      throw new SluiceError('USAGE', `partSize ${options.partSize} is below S3's minimum of 5 MiB`);
+      throw new SluiceError('CONFIG_INVALID', `partSize ${options.partSize} is below S3's minimum of 5 MiB`);
     }
-    if (options.queueSize < 1) throw new SluiceError('USAGE', `queueSize must be at least 1`);
+    if (options.queueSize < 1) throw new SluiceError('CONFIG_INVALID', `queueSize must be at least 1`);
     this.#o = options;
     this.stored = new Promise((res, rej) => {
       this.#resolve = res;
@@ -70,7 +71,10 @@ export class MultipartWriter extends Writable implements ObjectWriter {
 
   override _write(chunk: Buffer, _enc: BufferEncoding, callback: (err?: Error | null) => void): void {
     this.#digest.update(chunk);
-    this.#append(chunk).then(() => callback(), callback);
+    this.#append(chunk).then(
+      () => callback(),
+      (err: unknown) => callback(this.#sinkError(err)),
+    );
   }
 
   override _final(callback: (err?: Error | null) => void): void {
@@ -80,7 +84,7 @@ export class MultipartWriter extends Writable implements ObjectWriter {
         this.#resolve(stored);
         callback();
       },
-      (err: unknown) => callback(asError(err)),
+      (err: unknown) => callback(this.#sinkError(err)),
     );
   }
 
@@ -96,7 +100,7 @@ export class MultipartWriter extends Writable implements ObjectWriter {
       },
       (abortErr: unknown) => {
         this.#reject(failure);
-        callback(error ?? asError(abortErr));
+        callback(error ?? this.#sinkError(abortErr));
       },
     );
   }
@@ -161,6 +165,10 @@ export class MultipartWriter extends Writable implements ObjectWriter {
       }),
     );
     return this.#storedObject(res.ETag);
+  }
+
+  #sinkError(err: unknown): SluiceError {
+    return toSinkError(err, { bucket: this.#o.bucket, key: this.#o.key });
   }
 
   #storedObject(etag: string | undefined): StoredObject {
@@ -249,12 +257,4 @@ export class MultipartWriter extends Writable implements ObjectWriter {
       new AbortMultipartUploadCommand({ Bucket: this.#o.bucket, Key: this.#o.key, UploadId: uploadId }),
     );
   }
-}
-
-function asError(err: unknown): Error {
-  if (err instanceof SluiceError) return err;
-  return new SluiceError('SINK_WRITE_FAILED', `S3 upload failed: ${(err as Error)?.message ?? String(err)}`, {
-    cause: err,
-    retriable: true,
-  });
 }

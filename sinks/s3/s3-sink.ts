@@ -2,6 +2,7 @@ import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { ObjectWriter, Sink, WriteOptions } from '../sink.ts';
 import { MultipartWriter } from './multipart-writer.ts';
 import { DEFAULT_PART_SIZE } from './part-size.ts';
+import { toSinkError } from './s3-errors.ts';
 
 export interface S3SinkOptions {
   client: S3Client;
@@ -22,7 +23,11 @@ export function createS3Sink({
       return new MultipartWriter({ client, bucket, key, contentType, partSize, queueSize });
     },
     async remove(key: string): Promise<void> {
-      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+      try {
+        await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+      } catch (err) {
+        throw toSinkError(err, { bucket, key });
+      }
     },
   };
 }

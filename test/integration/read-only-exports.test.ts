@@ -88,7 +88,7 @@ describe('PostgreSQL: exports run read-only (real PostgreSQL)', () => {
     {
       name: 'DDL (returns no rows: refused before it runs)',
       sql: `CREATE TABLE ${table}_new (a int)`,
-      code: 'USAGE',
+      code: 'REQUEST_INVALID',
     },
   ];
   for (const w of writes) {
@@ -172,7 +172,7 @@ describe('MariaDB: exports run read-only (real MariaDB)', () => {
       // Its prepare reports no result columns, so it is refused before it runs.
       name: 'SET STATEMENT lifting read-only for a DELETE',
       sql: `SET STATEMENT tx_read_only = 0 FOR DELETE FROM ${table} RETURNING *`,
-      code: 'USAGE',
+      code: 'REQUEST_INVALID',
     },
     {
       name: 'DDL (the read-only session refuses even its prepare)',
@@ -182,7 +182,7 @@ describe('MariaDB: exports run read-only (real MariaDB)', () => {
     {
       name: 'DDL behind SET STATEMENT (its implicit commit would leave the transaction)',
       sql: `SET STATEMENT tx_read_only = 0 FOR CREATE TABLE ${table}_new (a int)`,
-      code: 'USAGE',
+      code: 'REQUEST_INVALID',
     },
   ];
   for (const w of writes) {

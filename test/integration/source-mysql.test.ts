@@ -662,7 +662,7 @@ describe('MySQL source: errors (real MariaDB)', () => {
       code: 'QUERY_FAILED',
       details: { errno: 1064, sqlState: '42000' },
     },
-    { name: 'a statement that returns no rows', sql: 'DO 1', code: 'USAGE' },
+    { name: 'a statement that returns no rows', sql: 'DO 1', code: 'REQUEST_INVALID' },
   ];
   for (const c of cases) {
     it(`${c.name} → ${c.code}`, async () => {

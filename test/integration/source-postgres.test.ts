@@ -499,7 +499,8 @@ describe('PostgreSQL source: column metadata', () => {
 
   it('rejects a statement that returns no rows', async () => {
     await expect(source.describe({ kind: 'sql', sql: `DO $$ BEGIN END $$` })).rejects.toMatchObject({
-      code: 'USAGE',
+      code: 'REQUEST_INVALID',
+      details: { errors: [{ field: 'query.sql', rule: 'must return rows (a SELECT)' }] },
     });
   });
 });

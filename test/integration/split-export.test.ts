@@ -241,9 +241,13 @@ describe('split exports that fail leave nothing behind', () => {
       ...sink,
       createWriter: (key: string, options: { contentType: string }) => {
         const writer = sink.createWriter(key, options);
-        void writer.stored.then(() => {
-          if (++files === 2) setTimeout(() => controller.abort(new Error('stop')), 50);
-        });
+        // The open file's upload is aborted, so `stored` rejects: handle that here, or it is unhandled.
+        writer.stored.then(
+          () => {
+            if (++files === 2) setTimeout(() => controller.abort(new Error('stop')), 50);
+          },
+          () => {},
+        );
         return writer;
       },
     };

@@ -198,7 +198,7 @@ describe('arrow encoder', () => {
   it('rejects a bad recordBatchRows before any row', () => {
     for (const recordBatchRows of [0, 1.5, 2 ** 21]) {
       expect(() => arrowEncoder.create(numbered, { recordBatchRows })).toThrowError(
-        expect.objectContaining({ code: 'USAGE' }),
+        expect.objectContaining({ code: 'REQUEST_INVALID' }),
       );
     }
   });

@@ -1,5 +1,9 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readApiSettings, readSourceConfigs, readWorkerSettings } from '../../cli/config.ts';
+import { readApiSettings, readDatabaseUrl, readSourceConfigs, readWorkerSettings } from '../../cli/config.ts';
+
+const bin = join(import.meta.dirname, '..', '..', 'bin', 'sluice.mjs');
 
 describe('configuration from the environment', () => {
   it('reads named sources with their raw-SQL opt-in', () => {
@@ -22,19 +26,25 @@ describe('configuration from the environment', () => {
     ).toThrowError(expect.objectContaining({ code: 'CONFIG_INVALID' }));
     expect(() =>
       readWorkerSettings({
+        DATABASE_URL: 'postgres://db/sluice',
         S3_ACCESS_KEY_ID: 'a',
         S3_SECRET_ACCESS_KEY: 'b',
         S3_BUCKET: 'c',
         SLUICE_WORKER_CONCURRENCY: '0',
       }),
     ).toThrowError(expect.objectContaining({ code: 'CONFIG_INVALID' }));
-    expect(() => readWorkerSettings({})).toThrowError(
+    expect(() => readWorkerSettings({ DATABASE_URL: 'postgres://db/sluice' })).toThrowError(
       expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringMatching(/S3_BUCKET/) }),
     );
   });
 
   describe('job API rate limits', () => {
-    const s3 = { S3_ACCESS_KEY_ID: 'k', S3_SECRET_ACCESS_KEY: 's', S3_BUCKET: 'b' };
+    const s3 = {
+      DATABASE_URL: 'postgres://db/sluice',
+      S3_ACCESS_KEY_ID: 'k',
+      S3_SECRET_ACCESS_KEY: 's',
+      S3_BUCKET: 'b',
+    };
 
     it("default to the seed's limits", () => {
       const { ratePolicies } = readApiSettings(s3);
@@ -70,5 +80,43 @@ describe('configuration from the environment', () => {
         );
       },
     );
+  });
+
+  describe('DATABASE_URL', () => {
+    const s3 = { S3_ACCESS_KEY_ID: 'k', S3_SECRET_ACCESS_KEY: 's', S3_BUCKET: 'b' };
+
+    it('the services refuse to start without it', () => {
+      const missing = expect.objectContaining({
+        code: 'CONFIG_INVALID',
+        message: expect.stringMatching(/^DATABASE_URL is not set/),
+      });
+      expect(() => readWorkerSettings(s3)).toThrowError(missing);
+      expect(() => readApiSettings(s3)).toThrowError(missing);
+      const db = 'postgres://sluice@db:5432/sluice';
+      expect(readWorkerSettings({ ...s3, DATABASE_URL: db }).databaseUrl).toBe(db);
+      expect(readApiSettings({ ...s3, DATABASE_URL: db }).databaseUrl).toBe(db);
+    });
+
+    it('commands run by hand fall back to the local development database', () => {
+      expect(readDatabaseUrl({})).toBe('postgres://postgres@127.0.0.1:5432/test');
+    });
+
+    // The real command line, as an operator starts it: one line on stderr, a non-zero exit, nothing started.
+    for (const command of ['worker', 'api']) {
+      it(`sluice ${command} without it exits 1 with one line naming it`, () => {
+        const run = spawnSync(process.execPath, [bin, command], {
+          env: { PATH: process.env.PATH, HOME: process.env.HOME, ...s3 },
+          encoding: 'utf8',
+          timeout: 60_000,
+        });
+        expect(run.status).toBe(1);
+        expect(run.stderr).toMatch(
+          new RegExp(
+            `^sluice: CONFIG_INVALID: DATABASE_URL is not set: sluice ${command} keeps its state in [^\\n]*\\n$`,
+          ),
+        );
+        expect(run.stdout).toBe('');
+      }, 90_000); // a real process: tsx compiles the CLI's modules first
+    }
   });
 });

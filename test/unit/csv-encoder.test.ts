@@ -4,7 +4,7 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import type { Column } from '../../schemas/column.ts';
 import { csvEncoder } from '../../encoders/csv/csv-transform.ts';
-import type { RowBatch } from '../../dialects/source.ts';
+import type { RowBatch } from '../../core/rows.ts';
 
 async function encode(columns: Column[], batches: RowBatch[], options = {}): Promise<string> {
   const chunks: Buffer[] = [];
@@ -97,11 +97,11 @@ describe('csv encoder', () => {
   });
 
   it('rejects a delimiter that would make the file ambiguous', () => {
-    expect(() => csvEncoder.create(text, { delimiter: '"' })).toThrowError(
-      expect.objectContaining({ code: 'USAGE' }),
-    );
-    expect(() => csvEncoder.create(text, { delimiter: ',,' })).toThrowError(
-      expect.objectContaining({ code: 'USAGE' }),
-    );
+    const named = expect.objectContaining({
+      code: 'REQUEST_INVALID',
+      details: { errors: [expect.objectContaining({ field: 'options.delimiter' })] },
+    });
+    expect(() => csvEncoder.create(text, { delimiter: '"' })).toThrowError(named);
+    expect(() => csvEncoder.create(text, { delimiter: ',,' })).toThrowError(named);
   });
 });

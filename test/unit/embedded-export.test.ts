@@ -134,7 +134,7 @@ describe('embedded export (SQLite → CSV → local folder)', () => {
   it('refuses object keys that escape the sink folder', () => {
     const sink = createLocalFolderSink({ root: join(dir, 'jail') });
     expect(() => sink.createWriter('../outside.csv', { contentType: 'text/csv' })).toThrowError(
-      expect.objectContaining({ code: 'USAGE' }),
+      expect.objectContaining({ code: 'REQUEST_INVALID' }),
     );
   });
 });

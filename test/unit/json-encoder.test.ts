@@ -103,7 +103,9 @@ describe('json encoder', () => {
       { name: 'a', type: 'int64' },
       { name: 'a', type: 'int64' },
     ];
-    expect(() => jsonEncoder.create(columns, {})).toThrowError(expect.objectContaining({ code: 'USAGE' }));
+    expect(() => jsonEncoder.create(columns, {})).toThrowError(
+      expect.objectContaining({ code: 'REQUEST_INVALID' }),
+    );
   });
 
   it('fails the stream with VALUE_UNREPRESENTABLE on a value of the wrong type', async () => {

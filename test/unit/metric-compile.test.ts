@@ -3,7 +3,7 @@ import pkg from 'node-sql-parser';
 import { describe, expect, it } from 'vitest';
 import { loadDemoCatalog } from '../../catalog/catalog.ts';
 import { compileMetricPlan } from '../../metrics/compile-plan.ts';
-import { metricDialect, EXECUTABLE_DIALECTS, TEXT_ONLY_DIALECTS } from '../../metrics/dialects.ts';
+import { metricDialect, EXECUTABLE_DIALECTS, TEXT_ONLY_DIALECTS } from '../../dialects/metric-dialects.ts';
 import type { MetricPlan } from '../../metrics/plan.ts';
 import { resolveMetricPlan } from '../../metrics/resolve-plan.ts';
 import { offsetSegments } from '../../metrics/time-zone-offsets.ts';

@@ -177,7 +177,9 @@ describe('ndjson encoder', () => {
       { name: 'id', type: 'int64' },
       { name: 'id', type: 'string' },
     ];
-    expect(() => ndjsonEncoder.create(columns, {})).toThrowError(expect.objectContaining({ code: 'USAGE' }));
+    expect(() => ndjsonEncoder.create(columns, {})).toThrowError(
+      expect.objectContaining({ code: 'REQUEST_INVALID' }),
+    );
   });
 
   const mismatches: { type: Column['type']; value: unknown }[] = [

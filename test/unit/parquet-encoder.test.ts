@@ -170,10 +170,10 @@ describe('parquet encoder', () => {
       expect(row!.compression).toBe(name);
     }
     expect(() => parquetEncoder.create(numbered, { parquetCompression: 'lz4' as never })).toThrowError(
-      expect.objectContaining({ code: 'USAGE' }),
+      expect.objectContaining({ code: 'REQUEST_INVALID' }),
     );
     expect(() => parquetEncoder.create(numbered, { rowGroupRows: 0 })).toThrowError(
-      expect.objectContaining({ code: 'USAGE' }),
+      expect.objectContaining({ code: 'REQUEST_INVALID' }),
     );
   });
 

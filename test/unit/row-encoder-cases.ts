@@ -1,13 +1,13 @@
 /**
  * Rows every row-format encoder test runs through (ndjson, json, parquet, arrow): one column per logical
- * type (and decimals at each physical width), values per dialects/source.ts, chosen where encoders go wrong.
+ * type (and decimals at each physical width), values per core/rows.ts, chosen where encoders go wrong.
  * Not a test file itself; the <format>-encoder.test.ts files import it.
  */
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Column } from '../../schemas/column.ts';
-import type { RowBatch } from '../../dialects/source.ts';
+import type { RowBatch } from '../../core/rows.ts';
 import type { EncoderOptions, EncoderSpec } from '../../encoders/encoder.ts';
 
 export const allTypes: Column[] = [

@@ -1,11 +1,11 @@
 import { SluiceError } from '../core/errors.ts';
-import { bigqueryMetricDialect } from '../dialects/bigquery/metric-dialect.ts';
-import { duckdbMetricDialect } from '../dialects/duckdb/metric-dialect.ts';
-import { mysqlMetricDialect } from '../dialects/mysql/metric-dialect.ts';
-import { postgresMetricDialect } from '../dialects/postgres/metric-dialect.ts';
-import { snowflakeMetricDialect } from '../dialects/snowflake/metric-dialect.ts';
-import { sqliteMetricDialect } from '../dialects/sqlite/metric-dialect.ts';
-import { sqlserverMetricDialect } from '../dialects/sqlserver/metric-dialect.ts';
+import { bigqueryMetricDialect } from './bigquery/metric-dialect.ts';
+import { duckdbMetricDialect } from './duckdb/metric-dialect.ts';
+import { mysqlMetricDialect } from './mysql/metric-dialect.ts';
+import { postgresMetricDialect } from './postgres/metric-dialect.ts';
+import { snowflakeMetricDialect } from './snowflake/metric-dialect.ts';
+import { sqliteMetricDialect } from './sqlite/metric-dialect.ts';
+import { sqlserverMetricDialect } from './sqlserver/metric-dialect.ts';
 import type { MetricDialect } from './metric-dialect.ts';
 
 /** Engines a plan runs on (a Source exists) and those it only compiles to, as SQL text. */

@@ -1,0 +1,33 @@
+import type pg from 'pg';
+import type { RateLimiter, RatePolicySet } from '../../auth/rate-limiter.ts';
+import type { TokenStore } from '../../auth/tokens.ts';
+import type { Logger } from '../../core/logger.ts';
+import type { IdempotencyStore } from '../../jobs/idempotency.ts';
+import type { JobStore } from '../../jobs/job-store.ts';
+import type { PlanningContext } from '../../metrics/plan-for-recipient.ts';
+import type { PresignedUrl } from '../../sinks/s3/presign.ts';
+
+/** What the HTTP API's routes are given: sluice's stores, the planning context, and its settings. */
+export interface ApiDeps {
+  /** sluice's own PostgreSQL: jobs, outbox, tokens, rate buckets, idempotency keys. */
+  pool: pg.Pool;
+  tokens: TokenStore;
+  rateLimiter: RateLimiter;
+  idempotency: IdempotencyStore;
+  jobs: JobStore;
+  /** A fresh presigned GET for a stored result. */
+  presign(bucket: string, key: string, ttlSeconds: number): Promise<PresignedUrl>;
+  /** The source reports, metric requests and the CSV generator run on; unset: every report is 404. */
+  reportSource?: string;
+  /** The catalog and row policies report exports are checked against before they are accepted. */
+  planning: PlanningContext;
+  /** How long the CSV generator's routes wait for the file before answering 202 with the job id. */
+  syncWaitMs?: number;
+  /** Where enqueued requests are published; the contract's request topic by default. */
+  requestTopic?: string;
+  /** Called after a request was enqueued: wakes this process's outbox relay. */
+  onEnqueued?: () => void;
+  /** The seed's limits unless configured otherwise. */
+  ratePolicies?: RatePolicySet;
+  log: Logger;
+}
