@@ -33,6 +33,7 @@ const duration = Number(args.duration);
 const connections = Number(args.connections);
 const topic = `sluice.bench.requests.${randomUUID().slice(0, 8)}`;
 const run = randomUUID().slice(0, 8);
+const table = `public.bench_api_${run}`;
 /** Tokens of this many workspaces take turns, as callers of a shared deployment would. */
 const WORKSPACES = 64;
 
@@ -83,9 +84,14 @@ try {
       (await tokenStore.create({ workspaceId: `bench-${run}-${i}`, userId: 'bench', kind: 'api' })).token,
     );
   }
+  // The API plans every POST against the source's grant and its live table (cached), as in production.
+  await pool.query(`CREATE TABLE IF NOT EXISTS ${table} (id bigint, ts timestamptz, amount numeric)`);
   api = await spawnApiProcess(settings, {
     SLUICE_REQUEST_TOPIC: topic,
     SLUICE_RATE_LIMIT_API: '100000000,100000000/1',
+    SLUICE_SOURCE_BENCH: settings.DATABASE_URL!,
+    SLUICE_SOURCE_BENCH_WORKSPACES: '*',
+    SLUICE_SOURCE_BENCH_TABLES: table,
   });
   const auth = { authorization: `Bearer ${tokens[0]}` };
   let turn = 0;
@@ -95,7 +101,7 @@ try {
   });
   const body = JSON.stringify({
     source: 'bench',
-    query: { kind: 'table', table: 'public.events', columns: ['id', 'ts', 'amount'] },
+    query: { kind: 'table', table, columns: ['id', 'ts', 'amount'] },
     format: 'parquet',
   });
   const first = await fetch(`${api.url}/v1/exports`, {
@@ -157,6 +163,7 @@ try {
   );
   await pool.query(`DELETE FROM sluice_jobs WHERE workspace_id LIKE $1`, mine);
   await pool.query(`DELETE FROM sluice_tokens WHERE workspace_id LIKE $1`, mine);
+  await pool.query(`DROP TABLE IF EXISTS ${table}`);
   await admin.deleteTopics({ topics: [topic] }).catch(() => {});
   await admin.disconnect();
   await pool.end();

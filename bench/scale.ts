@@ -165,6 +165,9 @@ const workerEnv: NodeJS.ProcessEnv = {
   SLUICE_WORKER_GROUP: groupId,
   SLUICE_WORKER_CONCURRENCY: '1',
   SLUICE_SOURCE_BENCHPG: pgUrl,
+  SLUICE_SOURCE_BENCHPG_WORKSPACES: '*',
+  SLUICE_SOURCE_BENCHPG_TABLES: '*',
+  SLUICE_SOURCE_BENCHPG_RAW_SQL: 'true',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
 const worker = new WorkerProcess(workerEnv, cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []);

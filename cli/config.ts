@@ -1,6 +1,7 @@
 import { SluiceError } from '../core/errors.ts';
 import type { WorkerSettings } from '../consumers/export-worker/service.ts';
-import type { SourceConfig } from '../dialects/source-registry.ts';
+import type { GrantedSourceConfig } from '../planning/export-plan.ts';
+import type { SourceGrant } from '../security/source-grants.ts';
 import type { S3Settings } from '../sinks/s3/client.ts';
 import type { ApiSettings } from '../producers/http/service.ts';
 import { parseRatePolicy, RatePolicies, type RatePolicy } from '../auth/rate-limiter.ts';
@@ -28,34 +29,65 @@ export function readS3Settings(env: Env): S3Settings {
 }
 
 const SOURCE_KEY = /^SLUICE_SOURCE_([A-Z0-9_]+)$/;
-const SOURCE_FLAGS = ['_RAW_SQL', '_STATEMENT_TIMEOUT_MS'];
+const SOURCE_FLAGS = ['_RAW_SQL', '_RAW_SQL_WORKSPACES', '_STATEMENT_TIMEOUT_MS', '_WORKSPACES', '_TABLES'];
 
 /**
- * Named sources: `SLUICE_SOURCE_<NAME>=<url>` (postgres://, mysql://, sqlite:), with
- * `SLUICE_SOURCE_<NAME>_RAW_SQL=true` to accept raw SQL requests and `SLUICE_SOURCE_<NAME>_STATEMENT_TIMEOUT_MS`
- * to bound each query. A request names the source in lower case.
+ * Named sources: `SLUICE_SOURCE_<NAME>=<url>` (postgres://, mysql://, sqlite:), and its grant (deny by
+ * default): `SLUICE_SOURCE_<NAME>_WORKSPACES` (comma list or `*`), `SLUICE_SOURCE_<NAME>_TABLES` (comma list
+ * of `table`, `schema.table`, `schema.*` or `*`), `SLUICE_SOURCE_<NAME>_RAW_SQL=true` (raw SQL for the granted
+ * workspaces, or only those in `SLUICE_SOURCE_<NAME>_RAW_SQL_WORKSPACES`), plus `SLUICE_SOURCE_<NAME>_STATEMENT_TIMEOUT_MS` to bound each query.
+ * A request names the source in lower case.
  */
-export function readSourceConfigs(env: Env): SourceConfig[] {
-  const configs: SourceConfig[] = [];
+export function readSourceConfigs(env: Env): GrantedSourceConfig[] {
+  const configs: GrantedSourceConfig[] = [];
   for (const [key, url] of Object.entries(env)) {
     const m = SOURCE_KEY.exec(key);
     if (!m || !url || SOURCE_FLAGS.some((flag) => key.endsWith(flag))) continue;
     const upper = m[1]!;
-    const rawSql = env[`SLUICE_SOURCE_${upper}_RAW_SQL`];
-    if (rawSql !== undefined && rawSql !== 'true' && rawSql !== 'false') {
-      throw new SluiceError('CONFIG_INVALID', `SLUICE_SOURCE_${upper}_RAW_SQL must be true or false`);
-    }
     const timeout = env[`SLUICE_SOURCE_${upper}_STATEMENT_TIMEOUT_MS`];
     configs.push({
       name: upper.toLowerCase(),
       url,
-      allowRawSql: rawSql === 'true',
+      grant: readSourceGrant(env, upper),
       ...(timeout
         ? { statementTimeoutMs: positiveInt(`SLUICE_SOURCE_${upper}_STATEMENT_TIMEOUT_MS`, timeout) }
         : {}),
     });
   }
   return configs.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+const WORKSPACE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+const TABLE_ENTRY = /^(\*|[A-Za-z_][A-Za-z0-9_$]{0,63}(\.([A-Za-z_][A-Za-z0-9_$]{0,63}|\*))?)$/;
+
+/** One source's grant from its `_WORKSPACES`, `_TABLES` and `_RAW_SQL` variables; absent ones grant nothing. */
+export function readSourceGrant(env: Env, upper: string): SourceGrant {
+  const name = (suffix: string) => `SLUICE_SOURCE_${upper}${suffix}`;
+  const list = (suffix: string, item: RegExp, what: string): '*' | string[] => {
+    const raw = env[name(suffix)]?.trim();
+    if (!raw) return [];
+    if (raw === '*') return '*';
+    const items = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const bad = items.find((i) => !item.test(i));
+    if (bad !== undefined) {
+      throw new SluiceError('CONFIG_INVALID', `${name(suffix)}: ${JSON.stringify(bad)} is not ${what}`);
+    }
+    return items;
+  };
+  const workspaces = list('_WORKSPACES', WORKSPACE, 'a workspace id (or use * alone)');
+  const tables = list('_TABLES', TABLE_ENTRY, 'table, schema.table, schema.* or *');
+  const rawEnv = env[name('_RAW_SQL')]?.trim();
+  if (rawEnv !== undefined && rawEnv !== '' && rawEnv !== 'true' && rawEnv !== 'false') {
+    throw new SluiceError('CONFIG_INVALID', `${name('_RAW_SQL')} must be true or false`);
+  }
+  // RAW_SQL=true opens raw SQL to every granted workspace; RAW_SQL_WORKSPACES narrows it to some of them.
+  const rawList = list('_RAW_SQL_WORKSPACES', WORKSPACE, 'a workspace id (or use * alone)');
+  const rawSql: '*' | string[] =
+    rawEnv !== 'true' ? [] : env[name('_RAW_SQL_WORKSPACES')]?.trim() ? rawList : '*';
+  return { workspaces, tables: tables === '*' ? ['*'] : tables, rawSql };
 }
 
 export function positiveInt(name: string, raw: string): number {
@@ -84,6 +116,7 @@ export function readWorkerSettings(env: Env): WorkerSettings {
       leaseMs: int('SLUICE_JOB_LEASE_MS', 30_000),
       maxAttempts: int('SLUICE_MAX_ATTEMPTS', 3),
       requestPartitions: int('SLUICE_REQUEST_PARTITIONS', 6),
+      ...(env.SCHEMA_REGISTRY_URL ? { schemaRegistryUrl: env.SCHEMA_REGISTRY_URL } : {}),
     },
     databaseUrl: requireDatabaseUrl(env, 'worker'),
     s3: readS3Settings(env),
@@ -133,6 +166,7 @@ export function readApiSettings(env: Env): ApiSettings {
   return {
     databaseUrl: requireDatabaseUrl(env, 'api'),
     brokers: readKafkaBrokers(env),
+    sources: readSourceConfigs(env),
     s3: readS3Settings(env),
     ...(env.S3_PUBLIC_ENDPOINT ? { s3PublicEndpoint: env.S3_PUBLIC_ENDPOINT } : {}),
     host: env.SLUICE_API_HOST || '0.0.0.0',

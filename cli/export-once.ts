@@ -2,6 +2,8 @@ import { openSource } from '../dialects/open-source.ts';
 import type { Query } from '../dialects/source.ts';
 import type { Compression } from '../pipeline/compression.ts';
 import { runFormatExport, type FormatExportResult } from '../pipeline/run-format-export.ts';
+import { checkOptions } from '../planning/check-options.ts';
+import { invalidFields, type FieldError } from '../schemas/parse-contract.ts';
 import type { Env } from './env.ts';
 import { resolveOutputTarget } from './output-target.ts';
 import { createProgressLine, formatProgress } from './progress-line.ts';
@@ -26,6 +28,21 @@ export async function exportOnce(
   env: Env,
   signal?: AbortSignal,
 ): Promise<OneShotResult> {
+  // The same option rules as every planned export; the one-shot path has no grants (the operator holds the URL).
+  const errors: FieldError[] = [];
+  checkOptions(
+    {
+      format: spec.format,
+      query: spec.query,
+      options: {
+        ...(spec.compression ? { compression: spec.compression } : {}),
+        // The command's default delimiter comes with every format; it only means something for csv.
+        ...(spec.delimiter !== undefined && spec.format === 'csv' ? { delimiter: spec.delimiter } : {}),
+      },
+    },
+    errors,
+  );
+  if (errors.length > 0) throw invalidFields(errors);
   const source = openSource(spec.source);
   const target = resolveOutputTarget(spec.out, env);
   const progress = createProgressLine(process.stderr);

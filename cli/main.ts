@@ -5,8 +5,10 @@ import { registerApiCommand } from './commands/api.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerExportCommand } from './commands/export.ts';
 import { registerInfraCommand } from './commands/infra.ts';
+import { registerSchemasCommand } from './commands/schemas.ts';
 import { registerSubmitCommand } from './commands/submit.ts';
 import { registerPoliciesCommand } from './commands/policies.ts';
+import { registerSourcesCommand } from './commands/sources.ts';
 import { registerTokensCommand } from './commands/tokens.ts';
 import { registerWorkerCommand } from './commands/worker.ts';
 
@@ -25,9 +27,11 @@ export async function main(argv: string[], env: Env): Promise<number> {
   registerDemoCommand(program, env);
   registerExportCommand(program, env);
   registerInfraCommand(program, env);
+  registerSchemasCommand(program, env);
   registerSubmitCommand(program, env);
   registerTokensCommand(program, env);
   registerPoliciesCommand(program, env);
+  registerSourcesCommand(program, env);
   registerWorkerCommand(program, env);
 
   try {

@@ -75,45 +75,14 @@ export async function planCsvGenerator(
  */
 export async function generateCsv(body: unknown, options: CsvGeneratorOptions): Promise<CsvGeneratorResult> {
   const { layout, plans } = await planCsvGenerator(body, options, options.audience);
-  const maxOpenStreams = options.maxOpenStreams ?? DEFAULT_MAX_OPEN_STREAMS;
-  let combined: AsyncIterable<CombinedRow> | Iterable<CombinedRow>;
-  if (isKeyOrder(layout) && plans.length <= maxOpenStreams) {
-    // Bounded memory: one batch per query, merged as the rows stream.
-    const streams: RowStream[] = [];
-    try {
-      for (const plan of plans) streams.push(await options.runPlan(plan));
-    } catch (err) {
-      await Promise.allSettled(streams.map((s) => s.batches[Symbol.asyncIterator]().return?.()));
-      throw err;
-    }
-    combined = mergeSorted(layout, streams);
-  } else {
-    // sortBy names a metric column (or more queries than may stream at once): the joined aggregates are
-    // held in memory, capped at maxRows.
-    const combiner = new CsvCombiner(layout, options.maxRows ?? DEFAULT_MAX_ROWS);
-    for (const [i, plan] of plans.entries()) {
-      const stream = await options.runPlan(plan);
-      for await (const batch of stream.batches) combiner.add(i, batch);
-    }
-    combined = combiner.sorted();
-  }
-
   const headings = layout.columns.map((c) => c.heading);
   const encode = createRowEncoder(
     headings.map((name) => ({ name, type: 'string' })),
     { delimiter: ',' },
   );
-  const scales = layout.columns.map((c) =>
-    c.kind === 'metric' ? plans[c.query]!.measures.find((m) => m.name === c.measure)!.scale : 0,
-  );
   let chunk = encode(headings);
   let rows = 0;
-  for await (const row of combined) {
-    const fields = layout.columns.map((c, i) => {
-      if (c.kind === 'key') return row.key[layout.keyFields.indexOf(c.field)]!;
-      const v = row.cells[i];
-      return v === null || v === undefined ? null : formatScaled(v, scales[i]!);
-    });
+  for await (const fields of combinedCsvRows(layout, plans, options.runPlan, options)) {
     chunk += encode(fields);
     rows++;
     if (chunk.length >= FLUSH_BYTES) {
@@ -123,6 +92,54 @@ export async function generateCsv(body: unknown, options: CsvGeneratorOptions): 
   }
   if (chunk.length > 0) await write(options.out, chunk);
   return { rows, headings, plans };
+}
+
+/**
+ * The generator's rows, as the CSV shows them (key columns, then each metric column's exact decimal text
+ * or null): the queries run, joined on (period, rowFilters…) and sorted by `sortBy`. When `sortBy` follows
+ * the key order (the seed's `[0]`, the period) the join is a streaming merge in bounded memory; otherwise
+ * the joined aggregates are sorted in memory, capped at `maxRows`.
+ */
+export async function* combinedCsvRows(
+  layout: CsvLayout,
+  plans: MetricPlan[],
+  runPlan: (plan: MetricPlan) => Promise<RowStream>,
+  {
+    maxRows = DEFAULT_MAX_ROWS,
+    maxOpenStreams = DEFAULT_MAX_OPEN_STREAMS,
+  }: { maxRows?: number; maxOpenStreams?: number } = {},
+): AsyncGenerator<(string | null)[]> {
+  let combined: AsyncIterable<CombinedRow> | Iterable<CombinedRow>;
+  if (isKeyOrder(layout) && plans.length <= maxOpenStreams) {
+    // Bounded memory: one batch per query, merged as the rows stream.
+    const streams: RowStream[] = [];
+    try {
+      for (const plan of plans) streams.push(await runPlan(plan));
+    } catch (err) {
+      await Promise.allSettled(streams.map((s) => s.batches[Symbol.asyncIterator]().return?.()));
+      throw err;
+    }
+    combined = mergeSorted(layout, streams);
+  } else {
+    // sortBy names a metric column (or more queries than may stream at once): the joined aggregates are
+    // held in memory, capped at maxRows.
+    const combiner = new CsvCombiner(layout, maxRows);
+    for (const [i, plan] of plans.entries()) {
+      const stream = await runPlan(plan);
+      for await (const batch of stream.batches) combiner.add(i, batch);
+    }
+    combined = combiner.sorted();
+  }
+  const scales = layout.columns.map((c) =>
+    c.kind === 'metric' ? plans[c.query]!.measures.find((m) => m.name === c.measure)!.scale : 0,
+  );
+  for await (const row of combined) {
+    yield layout.columns.map((c, i) => {
+      if (c.kind === 'key') return row.key[layout.keyFields.indexOf(c.field)]!;
+      const v = row.cells[i];
+      return v === null || v === undefined ? null : formatScaled(v, scales[i]!);
+    });
+  }
 }
 
 async function write(out: Writable, text: string): Promise<void> {

@@ -1,3 +1,4 @@
+import { SluiceError } from '../core/errors.ts';
 import type { Source } from './source.ts';
 
 /**
@@ -13,6 +14,11 @@ export function lazySource(dialect: string, load: () => Promise<Source>): Source
     dialect,
     compile: async (query) => (await ready()).compile(query),
     describe: async (query) => (await ready()).describe(query),
+    async table(name) {
+      const source = await ready();
+      if (!source.table) throw new SluiceError('SOURCE_UNSUPPORTED', `${dialect} cannot describe tables`);
+      return source.table(name);
+    },
     stream: async (query, options) => (await ready()).stream(query, options),
     async close() {
       if (engine) await (await engine).close();

@@ -44,3 +44,23 @@ export function openSource(url: string, options: OpenSourceOptions = {}): Source
       );
   }
 }
+
+/** The engine a URL names, without opening anything: what planning compiles metric SQL for. */
+export function dialectOf(url: string): string {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+  switch (scheme) {
+    case 'postgres':
+    case 'postgresql':
+      return 'postgres';
+    case 'mysql':
+    case 'mariadb':
+      return 'mysql';
+    case 'sqlite':
+    case 'duckdb':
+      return scheme;
+    default:
+      throw new SluiceError('SOURCE_UNSUPPORTED', `no source for ${JSON.stringify(redactUrl(url))}`, {
+        details: { scheme },
+      });
+  }
+}

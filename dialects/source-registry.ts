@@ -7,8 +7,6 @@ import type { Source } from './source.ts';
 export interface SourceConfig {
   name: string;
   url: string;
-  /** Raw SQL requests are refused unless the source's owner opted in (`SLUICE_SOURCE_<NAME>_RAW_SQL=true`). */
-  allowRawSql: boolean;
   statementTimeoutMs?: number;
 }
 
@@ -43,14 +41,7 @@ export class SourceRegistry {
 
   get(name: string): NamedSource {
     const config = this.#configs.get(name);
-    if (!config) {
-      throw new SluiceError(
-        'SOURCE_UNKNOWN',
-        `no source named ${JSON.stringify(name)} is configured` +
-          (this.#configs.size > 0 ? `; configured: ${this.names().join(', ')}` : ''),
-        { details: { source: name } },
-      );
-    }
+    if (!config) throw unknownSource(name);
     let source = this.#open.get(name);
     if (!source) {
       source = this.opener(config);
@@ -69,4 +60,11 @@ export class SourceRegistry {
     this.#open.clear();
     await Promise.allSettled(sources.map((s) => s.close()));
   }
+}
+
+/** Which sources exist is not told: a caller could otherwise list the sources other workspaces use. */
+function unknownSource(name: string): SluiceError {
+  return new SluiceError('SOURCE_UNKNOWN', `no source named ${JSON.stringify(name)} is configured`, {
+    details: { source: name, field: 'source', rule: 'a configured source name' },
+  });
 }

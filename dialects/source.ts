@@ -2,6 +2,17 @@ import type { CompiledQuery } from '../core/compiled-query.ts';
 import type { RowBatch } from '../core/rows.ts';
 import type { Column } from '../schemas/column.ts';
 
+/** A table as the engine resolved it: what a table select compiles against. */
+export interface TableSchema {
+  /** Already quoted, possibly schema-qualified: `"public"."events"`. */
+  quotedName: string;
+  /** The name as the caller gave it, for messages. */
+  table: string;
+  /** Where the source resolved it: schema (database on MySQL, `main` on SQLite) and the stored name. */
+  resolved: { schema: string; name: string };
+  columns: Column[];
+}
+
 // The Source contract speaks in rows and compiled queries; whoever uses a Source gets them from here too.
 export type { CompiledQuery } from '../core/compiled-query.ts';
 export type { Row, RowBatch } from '../core/rows.ts';
@@ -36,6 +47,16 @@ export interface TableQuery {
   limit?: number;
   /** Set by sluice for one stream of a parallel export, never by callers: `gte <= column < lt`. */
   keyRange?: KeyRange;
+  /** Set by planning from the recipient's row policies, never by callers: ANDed with the filters. */
+  rowFilter?: RowFilter;
+}
+
+/**
+ * Row-level security on a table: rows matching any alternative, each alternative's columns ANDed, each
+ * column `IN (values)`. No alternative at all selects nothing (deny by default).
+ */
+export interface RowFilter {
+  anyOf: { column: string; values: string[] }[][];
 }
 
 /** A half-open slice of an integer column; decimal digits, so int8 keys stay exact. */
@@ -107,5 +128,10 @@ export interface Source {
    * query's filters, or a note saying why the query cannot be sliced (or that it is empty).
    */
   keySpan?(query: TableQuery): Promise<KeySpan>;
+  /**
+   * The table a table query names, as the engine resolves it (schema, stored name, columns), without reading
+   * rows: what planning checks grants and columns against. TABLE_NOT_FOUND when it does not exist.
+   */
+  table?(name: string): Promise<TableSchema>;
   close(): Promise<void>;
 }

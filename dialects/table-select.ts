@@ -1,7 +1,9 @@
 import type { Column } from '../schemas/column.ts';
 import { SluiceError } from '../core/errors.ts';
-import type { CompiledQuery, Filter, KeyRange, TableQuery } from './source.ts';
+import type { CompiledQuery, Filter, KeyRange, RowFilter, TableQuery, TableSchema } from './source.ts';
 import { invalidFields } from '../schemas/parse-contract.ts';
+
+export type { TableSchema };
 
 /** What differs between engines when compiling a table select. */
 export interface SqlDialect {
@@ -11,14 +13,6 @@ export interface SqlDialect {
   placeholder(index: number): string;
   /** Bound filter values are plain JSON; an engine may need them shaped for the column (e.g. booleans). */
   bindValue?(value: unknown, column: Column): unknown;
-}
-
-export interface TableSchema {
-  /** Already quoted, possibly schema-qualified: `"public"."events"`. */
-  quotedName: string;
-  /** The name as the caller gave it, for messages. */
-  table: string;
-  columns: Column[];
 }
 
 const OPERATORS = { eq: '=', ne: '<>', lt: '<', lte: '<=', gt: '>', gte: '>=' } as const;
@@ -59,6 +53,7 @@ export function compileTableSelect(
   const where = (query.filters ?? []).map((f, i) =>
     predicate(f, `query.filters.${i}`, column(f.column, 'filter'), q, bind),
   );
+  if (query.rowFilter) where.push(rowFilterPredicate(query.rowFilter, column, q, bind));
   if (query.keyRange)
     where.push(keyRangePredicate(query.keyRange, q(column(query.keyRange.column, 'keyRange').name)));
   if (where.length > 0) sql += ` WHERE ${where.join(' AND ')}`;
@@ -112,6 +107,26 @@ function predicate(
       return `${name} ${op} ${bind(f.value, col)}`;
     }
   }
+}
+
+/** The recipient's row filter: `(a IN (…) AND b IN (…)) OR (…)`, values bound; none at all is `1 = 0`. */
+function rowFilterPredicate(
+  filter: RowFilter,
+  column: (name: string, role: string) => Column,
+  q: (name: string) => string,
+  bind: (value: unknown, col: Column) => string,
+): string {
+  const alternatives = filter.anyOf
+    .filter((all) => all.length > 0 && all.every((c) => c.values.length > 0))
+    .map((all) =>
+      all
+        .map((c) => {
+          const col = column(c.column, 'row security');
+          return `${q(col.name)} IN (${c.values.map((v) => bind(v, col)).join(', ')})`;
+        })
+        .join(' AND '),
+    );
+  return alternatives.length === 0 ? '1 = 0' : `((${alternatives.join(') OR (')}))`;
 }
 
 /**

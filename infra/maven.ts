@@ -27,6 +27,8 @@ export interface MavenFetch {
   logFile: string;
   /** For progress and errors, e.g. "Kafka 4.4.0". */
   label: string;
+  /** How the fetched files' names end; a copy without one is a failed copy. Default `.jar`. */
+  fileSuffix?: string;
   log: (line: string) => void;
 }
 
@@ -44,7 +46,14 @@ export function fetchWithMaven(fetch: MavenFetch): Promise<void> {
   return run;
 }
 
-async function fetchOnce({ pomFile, outputDir, logFile, label, log }: MavenFetch): Promise<void> {
+async function fetchOnce({
+  pomFile,
+  outputDir,
+  logFile,
+  label,
+  log,
+  fileSuffix = '.jar',
+}: MavenFetch): Promise<void> {
   const hash = createHash('sha256').update(readFileSync(pomFile)).digest('hex');
   const marker = join(outputDir, MARKER);
   if (readOrEmpty(marker) === hash) return;
@@ -68,16 +77,21 @@ async function fetchOnce({ pomFile, outputDir, logFile, label, log }: MavenFetch
     cwd: dirname(outputDir),
     logFile,
   });
-  const jars = readdirSync(outputDir).filter((f) => f.endsWith('.jar'));
+  const jars = readdirSync(outputDir).filter((f) => f.endsWith(fileSuffix));
   if (code !== 0 || jars.length === 0) {
     throw new SluiceError(
       'INFRA_UNAVAILABLE',
-      withLog(`Maven could not fetch ${label} (exit code ${code}, ${jars.length} jars)`, logFile),
+      withLog(
+        `Maven could not fetch ${label} (exit code ${code}, ${jars.length} ${fileSuffix} files)`,
+        logFile,
+      ),
       { retriable: true, details: { pomFile, outputDir, logFile } },
     );
   }
   writeFileSync(marker, hash + '\n');
-  log(`fetched ${label}: ${jars.length} jars in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log(
+    `fetched ${label}: ${jars.length} ${fileSuffix} files in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
 }
 
 function readOrEmpty(path: string): string {

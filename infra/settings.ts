@@ -12,6 +12,8 @@ export interface InfraSettings {
   S3_SECRET_ACCESS_KEY: string;
   S3_BUCKET: string;
   S3_FORCE_PATH_STYLE: string;
+  /** Confluent-compatible API of the schema registry; with it set, outcome events are Avro. */
+  SCHEMA_REGISTRY_URL: string;
   DATABASE_URL: string;
   MYSQL_URL: string;
 }
@@ -21,7 +23,15 @@ export interface InfraOptions {
   root: string;
   /** Progress lines (no trailing newline). Default: silent. */
   log?: (line: string) => void;
-  ports?: { kafka?: number; kafkaController?: number; s3?: number };
+  ports?: {
+    kafka?: number;
+    kafkaController?: number;
+    s3?: number;
+    schemaRegistry?: number;
+    schemaRegistryManagement?: number;
+  };
+  /** A Java 21+ home for the schema registry; found on PATH or under /usr/lib/jvm when absent. */
+  registryJavaHome?: string;
   s3?: { accessKeyId?: string; secretAccessKey?: string; bucket?: string; region?: string };
   /** PostgreSQL and MariaDB are not started by sluice, only checked. */
   databaseUrl?: string;
@@ -38,6 +48,10 @@ export interface InfraConfig {
   kafkaPort: number;
   kafkaControllerPort: number;
   s3Port: number;
+  schemaRegistryPort: number;
+  /** Apicurio's health and metrics interface; Quarkus would put it on 9000 otherwise. */
+  schemaRegistryManagementPort: number;
+  registryJavaHome: string | undefined;
   s3AccessKeyId: string;
   s3SecretAccessKey: string;
   s3Bucket: string;
@@ -47,7 +61,13 @@ export interface InfraConfig {
   readyTimeoutMs: number;
 }
 
-export const DEFAULT_PORTS = { kafka: 9092, kafkaController: 9093, s3: 9000 } as const;
+export const DEFAULT_PORTS = {
+  kafka: 9092,
+  kafkaController: 9093,
+  s3: 9000,
+  schemaRegistry: 8081,
+  schemaRegistryManagement: 8091,
+} as const;
 
 export function resolveInfraConfig(opts: InfraOptions): InfraConfig {
   const config: InfraConfig = {
@@ -58,6 +78,10 @@ export function resolveInfraConfig(opts: InfraOptions): InfraConfig {
     kafkaPort: opts.ports?.kafka ?? DEFAULT_PORTS.kafka,
     kafkaControllerPort: opts.ports?.kafkaController ?? DEFAULT_PORTS.kafkaController,
     s3Port: opts.ports?.s3 ?? DEFAULT_PORTS.s3,
+    schemaRegistryPort: opts.ports?.schemaRegistry ?? DEFAULT_PORTS.schemaRegistry,
+    schemaRegistryManagementPort:
+      opts.ports?.schemaRegistryManagement ?? DEFAULT_PORTS.schemaRegistryManagement,
+    registryJavaHome: opts.registryJavaHome,
     s3AccessKeyId: opts.s3?.accessKeyId ?? 'sluice-local',
     s3SecretAccessKey: opts.s3?.secretAccessKey ?? 'sluice-local-secret',
     s3Bucket: opts.s3?.bucket ?? 'sluice-exports',
@@ -70,6 +94,8 @@ export function resolveInfraConfig(opts: InfraOptions): InfraConfig {
     ['kafka', config.kafkaPort],
     ['kafkaController', config.kafkaControllerPort],
     ['s3', config.s3Port],
+    ['schemaRegistry', config.schemaRegistryPort],
+    ['schemaRegistryManagement', config.schemaRegistryManagementPort],
   ] as const) {
     if (!Number.isInteger(port) || port < 1 || port > 65_535) {
       throw new SluiceError(
@@ -78,10 +104,18 @@ export function resolveInfraConfig(opts: InfraOptions): InfraConfig {
       );
     }
   }
-  if (config.kafkaPort === config.kafkaControllerPort) {
+  const ports = [
+    config.kafkaPort,
+    config.kafkaControllerPort,
+    config.s3Port,
+    config.schemaRegistryPort,
+    config.schemaRegistryManagementPort,
+  ];
+  if (new Set(ports).size !== ports.length) {
     throw new SluiceError(
       'CONFIG_INVALID',
-      `infra: the Kafka client and controller ports must differ (both ${config.kafkaPort})`,
+      `infra: every server needs its own port, got ${ports.join(', ')} (kafka, kafka controller, s3, ` +
+        'schema registry, schema registry management)',
     );
   }
   return config;
@@ -96,6 +130,7 @@ export function settingsOf(config: InfraConfig): InfraSettings {
     S3_SECRET_ACCESS_KEY: config.s3SecretAccessKey,
     S3_BUCKET: config.s3Bucket,
     S3_FORCE_PATH_STYLE: 'true',
+    SCHEMA_REGISTRY_URL: `http://${config.host}:${config.schemaRegistryPort}/apis/ccompat/v7`,
     DATABASE_URL: config.databaseUrl,
     MYSQL_URL: config.mysqlUrl,
   };

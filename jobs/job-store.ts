@@ -36,6 +36,34 @@ export interface SchedulingPolicy {
 
 export type LeaseState = 'held' | 'lost' | 'cancelled';
 
+/** A sluice_jobs row as node-postgres returns it (jobs/migrations.ts): bigint as text, jsonb parsed. */
+interface JobRow {
+  job_id: string;
+  workspace_id: string;
+  request_id: string;
+  request_hash: string;
+  request: unknown;
+  format: string;
+  /** The table's CHECK constraint holds it to these. */
+  status: JobStatus;
+  attempts: number;
+  lease_owner: string | null;
+  lease_expires_at: Date | null;
+  rows: string;
+  bytes: string;
+  /** Written by this store only, from a JobResult / JobError. */
+  result: JobResult | null;
+  error: JobError | null;
+  event_emitted_at: Date | null;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  updated_at: Date;
+  admitted_at: Date | null;
+  not_before: Date | null;
+  worker_group: string | null;
+}
+
 /** Workers take scheduling decisions one at a time, so per-workspace caps hold across processes. */
 const SCHEDULE_LOCK = 0x51_1c_e0_01;
 
@@ -62,7 +90,7 @@ export class JobStore {
          ON CONFLICT DO NOTHING`,
         [job.jobId, job.workspaceId, job.requestId, job.requestHash, JSON.stringify(job.request), job.format],
       );
-      const { rows } = await client.query(
+      const { rows } = await client.query<JobRow>(
         `UPDATE sluice_jobs
             SET admitted_at = coalesce(admitted_at, now()), worker_group = coalesce(worker_group, $3)
           WHERE job_id = $1 AND request_hash = $2
@@ -70,10 +98,10 @@ export class JobStore {
         [job.jobId, job.requestHash, group],
       );
       if (!rows[0]) {
-        const { rows: other } = await client.query(`SELECT * FROM sluice_jobs WHERE job_id = $1`, [
+        const { rows: other } = await client.query<JobRow>(`SELECT * FROM sluice_jobs WHERE job_id = $1`, [
           job.jobId,
         ]);
-        return { kind: 'conflict', job: toJob(other[0]) };
+        return { kind: 'conflict', job: toJob(other[0]!) };
       }
       const current = toJob(rows[0]);
       if (TERMINAL_STATUSES.includes(current.status)) return { kind: 'finished', job: current };
@@ -91,7 +119,7 @@ export class JobStore {
   async next(owner: string, leaseMs: number, policy: SchedulingPolicy): Promise<NextJob | undefined> {
     return withTransaction(this.pool, async (client) => {
       await client.query(`SELECT pg_advisory_xact_lock($1)`, [SCHEDULE_LOCK]);
-      const { rows: picked } = await client.query(
+      const { rows: picked } = await client.query<{ job_id: string }>(
         `WITH running AS (
            SELECT workspace_id, count(*)::int AS n FROM sluice_jobs
             WHERE status = 'running' AND lease_expires_at > now() AND worker_group = $2
@@ -114,27 +142,28 @@ export class JobStore {
         [policy.workspaceMaxRunning, policy.group],
       );
       if (!picked[0]) return undefined;
-      const jobId: string = picked[0].job_id;
-      const { rows: current } = await client.query(
+      const jobId = picked[0].job_id;
+      const { rows: current } = await client.query<Pick<JobRow, 'status' | 'attempts'>>(
         `SELECT status, attempts FROM sluice_jobs WHERE job_id = $1 FOR UPDATE`,
         [jobId],
       );
-      if (current[0].status === 'running' && current[0].attempts >= policy.maxAttempts) {
-        const error = {
+      const { status, attempts } = current[0]!;
+      if (status === 'running' && attempts >= policy.maxAttempts) {
+        const error: JobError = {
           code: 'JOB_ABANDONED',
-          message: `the job's worker stopped answering ${current[0].attempts} times; not starting it again`,
+          message: `the job's worker stopped answering ${attempts} times; not starting it again`,
           retriable: false,
         };
-        const { rows } = await client.query(
+        const { rows } = await client.query<JobRow>(
           `UPDATE sluice_jobs
               SET status = 'failed', error = $2, lease_owner = NULL, lease_expires_at = NULL,
                   finished_at = now(), updated_at = now()
             WHERE job_id = $1 RETURNING *`,
           [jobId, JSON.stringify(error)],
         );
-        return { kind: 'abandoned', job: toJob(rows[0]) };
+        return { kind: 'abandoned', job: toJob(rows[0]!) };
       }
-      const { rows } = await client.query(
+      const { rows } = await client.query<JobRow>(
         `UPDATE sluice_jobs
             SET status = 'running', attempts = attempts + 1, lease_owner = $2,
                 lease_expires_at = now() + make_interval(secs => $3::double precision / 1000),
@@ -144,7 +173,7 @@ export class JobStore {
           RETURNING *`,
         [jobId, owner, leaseMs],
       );
-      const job = toJob(rows[0]);
+      const job = toJob(rows[0]!);
       await client.query(
         `INSERT INTO sluice_workspace_turns (workspace_id, last_started_at) VALUES ($1, clock_timestamp())
          ON CONFLICT (workspace_id) DO UPDATE SET last_started_at = excluded.last_started_at`,
@@ -183,7 +212,7 @@ export class JobStore {
    * `owner` for a while, so two sweeping workers do not both send it.
    */
   async claimUnemitted(owner: string, graceMs: number, limit: number): Promise<Job[]> {
-    const { rows } = await this.pool.query(
+    const { rows } = await this.pool.query<JobRow>(
       `UPDATE sluice_jobs
           SET lease_owner = $1, lease_expires_at = now() + interval '60 seconds'
         WHERE job_id IN (
@@ -201,8 +230,13 @@ export class JobStore {
   }
 
   /** Extends the lease and records progress; tells the worker whether to go on. */
-  async renew(jobId: string, owner: string, leaseMs: number, progress: { rows: number; bytes: number }) {
-    const { rows } = await this.pool.query(
+  async renew(
+    jobId: string,
+    owner: string,
+    leaseMs: number,
+    progress: { rows: number; bytes: number },
+  ): Promise<LeaseState> {
+    const { rows } = await this.pool.query<Pick<JobRow, 'status'>>(
       `UPDATE sluice_jobs
           SET lease_expires_at = CASE WHEN status = 'running' THEN now() + make_interval(secs => $3::double precision / 1000) ELSE lease_expires_at END,
               rows = $4, bytes = $5, updated_at = now()
@@ -210,14 +244,13 @@ export class JobStore {
         RETURNING status`,
       [jobId, owner, leaseMs, progress.rows, progress.bytes],
     );
-    const status = rows[0]?.status as JobStatus | undefined;
-    const state: LeaseState = status === 'running' ? 'held' : status === 'cancelled' ? 'cancelled' : 'lost';
-    return state;
+    const status = rows[0]?.status;
+    return status === 'running' ? 'held' : status === 'cancelled' ? 'cancelled' : 'lost';
   }
 
   /** Records success unless the job was cancelled (or taken over) meanwhile; returns whether it did. */
   async succeed(jobId: string, owner: string, result: JobResult): Promise<Job | undefined> {
-    const { rows } = await this.pool.query(
+    const { rows } = await this.pool.query<JobRow>(
       `UPDATE sluice_jobs
           SET status = 'succeeded', result = $3, rows = $4, bytes = $5, error = NULL,
               lease_owner = NULL, lease_expires_at = NULL, finished_at = now(), updated_at = now()
@@ -230,7 +263,7 @@ export class JobStore {
 
   /** Records failure. Without an owner (a request rejected before it ran) any non-terminal job fails. */
   async fail(jobId: string, owner: string | undefined, error: JobError): Promise<Job | undefined> {
-    const { rows } = await this.pool.query(
+    const { rows } = await this.pool.query<JobRow>(
       `UPDATE sluice_jobs
           SET status = 'failed', error = $3, lease_owner = NULL, lease_expires_at = NULL,
               finished_at = now(), updated_at = now()
@@ -258,7 +291,7 @@ export class JobStore {
     jobId: string,
     workspaceId: string,
   ): Promise<{ kind: 'cancelled'; job: Job } | { kind: 'finished'; job: Job } | { kind: 'not_found' }> {
-    const { rows } = await this.pool.query(
+    const { rows } = await this.pool.query<JobRow>(
       `UPDATE sluice_jobs SET status = 'cancelled', finished_at = now(), updated_at = now()
         WHERE job_id = $1 AND workspace_id = $2 AND status IN ('queued', 'running')
         RETURNING *`,
@@ -283,7 +316,7 @@ export class JobStore {
       person,
     }: { status?: JobStatus; limit: number; before?: string; person?: string },
   ): Promise<Job[]> {
-    const { rows } = await this.pool.query(
+    const { rows } = await this.pool.query<JobRow>(
       `SELECT * FROM sluice_jobs j
         WHERE workspace_id = $1 AND ($2::text IS NULL OR status = $2)
           AND ($5::text IS NULL OR request->>'requestedBy' = $5
@@ -299,23 +332,22 @@ export class JobStore {
 
   /** How many of this workspace's jobs are in each status. */
   async queueDepth(workspaceId: string): Promise<Record<JobStatus, number>> {
-    const { rows } = await this.pool.query(
+    const { rows } = await this.pool.query<{ status: JobStatus; n: number }>(
       `SELECT status, count(*)::int AS n FROM sluice_jobs WHERE workspace_id = $1 GROUP BY status`,
       [workspaceId],
     );
     const depth: Record<JobStatus, number> = { queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
-    for (const row of rows) depth[row.status as JobStatus] = row.n;
+    for (const row of rows) depth[row.status] = row.n;
     return depth;
   }
 
   async get(jobId: string): Promise<Job | undefined> {
-    const { rows } = await this.pool.query(`SELECT * FROM sluice_jobs WHERE job_id = $1`, [jobId]);
+    const { rows } = await this.pool.query<JobRow>(`SELECT * FROM sluice_jobs WHERE job_id = $1`, [jobId]);
     return rows[0] ? toJob(rows[0]) : undefined;
   }
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function toJob(row: any): Job {
+function toJob(row: JobRow): Job {
   return {
     jobId: row.job_id,
     workspaceId: row.workspace_id,

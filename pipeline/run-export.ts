@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Column } from '../schemas/column.ts';
 import type { CompiledQuery, Query, Source } from '../dialects/source.ts';
 import type { EncoderOptions, EncoderSpec } from '../encoders/encoder.ts';
 import type { Sink, StoredObject } from '../sinks/sink.ts';
+import { pipeIntoWriter } from '../sinks/settle-writer.ts';
 import type { CompressionStage } from './compression.ts';
 import { createProgressMeter, type ProgressListener } from './progress.ts';
 
@@ -52,14 +52,7 @@ export async function runExport(plan: ExportPlan, { signal, onProgress, batchRow
   const stages: NodeJS.ReadWriteStream[] = [meter.rows, encoder];
   if (plan.compression) stages.push(plan.compression.transform);
   stages.push(meter.bytes);
-  try {
-    await pipeline([rows, ...stages, writer], signal ? { signal } : {});
-  } catch (err) {
-    // pipeline() settles on the first error; the writer may still be aborting its upload.
-    await writer.stored.catch(() => {});
-    throw err;
-  }
-  const object = await writer.stored;
+  const object = await pipeIntoWriter([rows, ...stages], writer, signal);
   const { rows: rowCount, elapsedMs } = meter.snapshot();
   return {
     rows: rowCount,

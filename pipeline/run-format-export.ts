@@ -56,8 +56,6 @@ export interface FormatExportResult {
   split?: SplitInfo;
 }
 
-const TEXT_FORMATS = new Set(['csv', 'ndjson', 'json', 'sql']);
-
 /**
  * One export by format name, shared by the worker and the one-shot CLI: the row formats stream through
  * their encoder, `sql` writes the compiled statement, and text formats may be gzip- or zstd-compressed.
@@ -73,19 +71,12 @@ export async function runFormatExport(
 ): Promise<FormatExportResult> {
   const isSql = plan.format === 'sql';
   const encoder = isSql ? undefined : encoderFor(plan.format); // FORMAT_UNSUPPORTED
+  // Format and option combinations were checked when the export was planned (planning/check-options.ts).
   const compressionKind = plan.compression ?? 'none';
-  if (compressionKind !== 'none' && !TEXT_FORMATS.has(plan.format)) {
-    throw new SluiceError(
-      'REQUEST_INVALID',
-      `options.compression applies to text formats (csv, ndjson, json, sql); ${plan.format} compresses internally`,
-    );
-  }
   const compression = createCompression(compressionKind);
   const key = plan.keyFor((isSql ? SQL_EXTENSION : encoder!.extension) + (compression?.suffix ?? ''));
 
   if (isSplit(plan.split)) {
-    if (isSql)
-      throw new SluiceError('REQUEST_INVALID', 'the sql format is one statement; it cannot be split');
     return runSplitFormatExport(plan, encoder!, compressionKind, compression?.suffix ?? '', {
       signal,
       onProgress,

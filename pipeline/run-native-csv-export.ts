@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { pipeIntoWriter } from '../sinks/settle-writer.ts';
 import type { CsvByteStream } from '../dialects/source.ts';
 import { encodeHeader } from '../encoders/csv/encode-row.ts';
 import type { Sink } from '../sinks/sink.ts';
@@ -35,16 +35,11 @@ export async function runNativeCsvExport(
   const stages: NodeJS.ReadWriteStream[] = [createCsvRowTransform(header, meter.countRows)];
   if (plan.compression) stages.push(plan.compression.transform);
   stages.push(meter.bytes);
-  try {
-    await pipeline(
-      [Readable.from(plan.csv.chunks, { objectMode: true, highWaterMark: 2 }), ...stages, writer],
-      signal ? { signal } : {},
-    );
-  } catch (err) {
-    await writer.stored.catch(() => {});
-    throw err;
-  }
-  const object = await writer.stored;
+  const object = await pipeIntoWriter(
+    [Readable.from(plan.csv.chunks, { objectMode: true, highWaterMark: 2 }), ...stages],
+    writer,
+    signal,
+  );
   const { elapsedMs } = meter.snapshot();
   return {
     rows: plan.csv.rowCount(),

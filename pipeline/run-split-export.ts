@@ -6,6 +6,7 @@ import { encodeHeader } from '../encoders/csv/encode-row.ts';
 import type { EncoderOptions, EncoderSpec } from '../encoders/encoder.ts';
 import type { Column } from '../schemas/column.ts';
 import type { Sink, StoredObject } from '../sinks/sink.ts';
+import { pipeIntoWriter } from '../sinks/settle-writer.ts';
 import { createCompression, type Compression } from './compression.ts';
 import { createHeaderPrefix } from './csv-rows.ts';
 import { createProgressMeter, type ProgressListener } from './progress.ts';
@@ -14,8 +15,8 @@ import { FileSplitter, type OpenFile, type SplitLimits } from './split/file-spli
 import {
   buildManifest,
   manifestEntry,
-  MANIFEST_CONTENT_TYPE,
   MANIFEST_NAME,
+  writeManifestObject,
   type Manifest,
   type ManifestEntry,
   type SplitInfo,
@@ -72,6 +73,8 @@ export async function runSplitExport(
     batchRows,
   }: { signal?: AbortSignal; onProgress?: ProgressListener; batchRows?: number },
 ): Promise<SplitExportResult> {
+  // Nothing is written yet: an export cancelled before it starts just does not start.
+  signal?.throwIfAborted();
   const stop = new AbortController();
   const onAbort = () => stop.abort(signal!.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -97,13 +100,7 @@ export async function runSplitExport(
     const stages: NodeJS.ReadWriteStream[] = [];
     if (compression) stages.push(compression.transform);
     stages.push(counter);
-    const done = pipeline([entry, ...stages, writer]).then(
-      () => writer.stored,
-      async (err: unknown) => {
-        await writer.stored.catch(() => {});
-        throw err;
-      },
-    );
+    const done = pipeIntoWriter([entry, ...stages], writer);
     done.catch(() => {}); // awaited by the splitter; a failure also reaches it through the stream
     return { input: entry, done, storedBytes: () => stored };
   };
@@ -117,16 +114,11 @@ export async function runSplitExport(
       limits: plan.limits,
       open: () => openFile(input.entry()),
       onFile: ({ stored, rows }) => written.push({ stream, seq: seq++, entry: manifestEntry(stored, rows) }),
-    });
-    const counting = new Transform({
-      objectMode: true,
-      transform(unit: RowBatch | Buffer, _enc, callback) {
-        if (Array.isArray(unit)) meter.countRows(unit.length);
-        callback(null, unit);
-      },
+      // Counted by the chunker, so engine-written CSV (bytes, no batches) reports its rows too.
+      onRows: (rows) => meter.countRows(rows),
     });
     try {
-      await pipeline(Readable.from(input.units, { objectMode: true, highWaterMark: 2 }), counting, splitter, {
+      await pipeline(Readable.from(input.units, { objectMode: true, highWaterMark: 2 }), splitter, {
         signal: stop.signal,
       });
     } finally {
@@ -220,18 +212,7 @@ async function writeManifest(
   body: Manifest,
   signal: AbortSignal,
 ): Promise<StoredObject> {
-  const writer = plan.sink.createWriter(plan.fileKeyFor(MANIFEST_NAME), {
-    contentType: MANIFEST_CONTENT_TYPE,
-  });
-  try {
-    await pipeline([Readable.from([Buffer.from(JSON.stringify(body, null, 2) + '\n', 'utf8')]), writer], {
-      signal,
-    });
-  } catch (err) {
-    await writer.stored.catch(() => {});
-    throw err;
-  }
-  return writer.stored;
+  return writeManifestObject(plan.sink, plan.fileKeyFor(MANIFEST_NAME), body, signal);
 }
 
 /** Whether a failure asks for the export to run again without the CSV fast path (see csv-columns.ts). */

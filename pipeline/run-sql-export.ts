@@ -4,7 +4,7 @@ import { renderSql, SQL_CONTENT_TYPE } from '../encoders/sql/render-sql.ts';
 import type { Sink, StoredObject } from '../sinks/sink.ts';
 import type { CompressionStage } from './compression.ts';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { pipeIntoWriter } from '../sinks/settle-writer.ts';
 
 export interface SqlExportPlan {
   source: Source;
@@ -33,11 +33,10 @@ export async function runSqlExport(plan: SqlExportPlan, signal?: AbortSignal): P
     contentType: plan.compression?.contentType ?? SQL_CONTENT_TYPE,
   });
   const stages: NodeJS.ReadWriteStream[] = plan.compression ? [plan.compression.transform] : [];
-  try {
-    await pipeline([Readable.from([Buffer.from(text, 'utf8')]), ...stages, writer], signal ? { signal } : {});
-  } catch (err) {
-    await writer.stored.catch(() => {});
-    throw err;
-  }
-  return { compiled, columns, object: await writer.stored };
+  const object = await pipeIntoWriter(
+    [Readable.from([Buffer.from(text, 'utf8')]), ...stages],
+    writer,
+    signal,
+  );
+  return { compiled, columns, object };
 }

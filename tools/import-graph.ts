@@ -10,9 +10,10 @@ import { posix } from 'node:path';
 export const LAYERS: readonly (readonly string[])[] = [
   ['core'],
   ['schemas'],
-  ['auth', 'catalog', 'dialects', 'encoders', 'infra', 'jobs', 'security', 'sinks'],
+  ['auth', 'catalog', 'dialects', 'encoders', 'infra', 'jobs', 'schema-registry', 'security', 'sinks'],
   ['metrics', 'pipeline'],
   ['csv-generator', 'reports'],
+  ['planning'],
   ['consumers', 'demo', 'producers'],
   ['cli'],
   ['bin'],

@@ -18,7 +18,8 @@ const progress = (line: string) => process.stderr.write(`infra: ${line}\n`);
 
 /**
  * Overrides from the environment, all optional: SLUICE_KAFKA_PORT, SLUICE_KAFKA_CONTROLLER_PORT,
- * SLUICE_S3_PORT, SLUICE_S3_BUCKET, SLUICE_DATABASE_URL, SLUICE_MYSQL_URL.
+ * SLUICE_S3_PORT, SLUICE_SCHEMA_REGISTRY_PORT, SLUICE_SCHEMA_REGISTRY_MANAGEMENT_PORT,
+ * SLUICE_REGISTRY_JAVA_HOME (a Java 21+ for the registry), SLUICE_S3_BUCKET, SLUICE_DATABASE_URL, SLUICE_MYSQL_URL.
  */
 export function infraOptionsFromEnv(env: Env): Omit<InfraOptions, 'root' | 'log'> {
   const port = (name: string): number | undefined => {
@@ -39,7 +40,10 @@ export function infraOptionsFromEnv(env: Env): Omit<InfraOptions, 'root' | 'log'
       kafka: port('SLUICE_KAFKA_PORT'),
       kafkaController: port('SLUICE_KAFKA_CONTROLLER_PORT'),
       s3: port('SLUICE_S3_PORT'),
+      schemaRegistry: port('SLUICE_SCHEMA_REGISTRY_PORT'),
+      schemaRegistryManagement: port('SLUICE_SCHEMA_REGISTRY_MANAGEMENT_PORT'),
     },
+    registryJavaHome: text('SLUICE_REGISTRY_JAVA_HOME'),
     s3: { bucket: text('SLUICE_S3_BUCKET') },
     databaseUrl: text('SLUICE_DATABASE_URL'),
     mysqlUrl: text('SLUICE_MYSQL_URL'),
@@ -50,7 +54,7 @@ export function registerInfraCommand(program: Command, env: Env): void {
   const infra = program
     .command('infra')
     .description(
-      'Local Kafka broker and S3Proxy (started from Maven Central jars), PostgreSQL and MariaDB checks.',
+      'Local Kafka broker, S3Proxy and schema registry (from Maven Central), PostgreSQL and MariaDB checks.',
     );
 
   infra

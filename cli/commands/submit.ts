@@ -6,6 +6,7 @@ import { jobIdFor } from '../../jobs/job-id.ts';
 import { publishExportRequest } from '../../producers/request-publisher.ts';
 import type { ExportRequested } from '../../schemas/export-requested.ts';
 import { Topics } from '../../schemas/topics.ts';
+import { createEventReader } from '../../schema-registry/event-reader.ts';
 import { readKafkaBrokers } from '../config.ts';
 import type { Env } from '../env.ts';
 
@@ -42,15 +43,18 @@ export function registerSubmitCommand(program: Command, env: Env): void {
       });
       const jobId = jobIdFor(request.workspaceId, request.requestId);
       const consumer = opts.wait ? kafka.consumer({ groupId: `sluice-cli-${randomUUID()}` }) : undefined;
-      let outcome: Promise<string> | undefined;
+      let outcome: Promise<Record<string, unknown>> | undefined;
+      // Outcome events are Avro when the workers have a schema registry, JSON otherwise.
+      const readEvent = createEventReader(env.SCHEMA_REGISTRY_URL || undefined);
       if (consumer) {
         await consumer.connect();
         await consumer.subscribe({ topics: [Topics.completed, Topics.failed], fromBeginning: true });
         outcome = new Promise((resolve) => {
           void consumer.run({
             eachMessage: async ({ message }) => {
-              const text = message.value?.toString() ?? '';
-              if (text.includes(`"jobId":"${jobId}"`)) resolve(text);
+              if (!message.value || !message.value.includes(jobId)) return;
+              const event = await readEvent(message.value);
+              if (event.jobId === jobId) resolve(event);
             },
           });
         });
@@ -60,7 +64,7 @@ export function registerSubmitCommand(program: Command, env: Env): void {
       try {
         await publishExportRequest(producer, request);
         process.stderr.write(`submitted ${jobId} (request ${request.requestId})\n`);
-        if (outcome) process.stdout.write(JSON.stringify(JSON.parse(await outcome), null, 2) + '\n');
+        if (outcome) process.stdout.write(JSON.stringify(await outcome, null, 2) + '\n');
         else process.stdout.write(`${jobId}\n`);
       } finally {
         await producer.disconnect();

@@ -1,6 +1,6 @@
 import { jobIdFor, requestHash } from '../../jobs/job-id.ts';
 import type { NewJob } from '../../jobs/job-store.ts';
-import { decodeRequest } from './decode-request.ts';
+import { decodeRequestValue } from './decode-request.ts';
 import { failedEvent } from './events.ts';
 import { deadLetter, emitOutcome, finishFailed, type InboundRecord, type OutcomeDeps } from './outcomes.ts';
 
@@ -17,7 +17,7 @@ export async function admitRequest(
   group: string,
   onAdmitted: () => void,
 ): Promise<void> {
-  const decoded = decodeRequest(record.value);
+  const decoded = await decodeRequestValue(record.value, deps.publisher.codec);
   if (decoded.kind === 'malformed') {
     await deadLetter(deps, record, 'REQUEST_MALFORMED', decoded.reason);
     return;

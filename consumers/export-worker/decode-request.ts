@@ -1,3 +1,4 @@
+import { isConfluentAvro, type EventCodec } from '../../schemas/event-codec.ts';
 import { ExportRequestedSchema, type ExportRequested } from '../../schemas/export-requested.ts';
 import { findJsonLimitViolation } from '../../schemas/json-limits.ts';
 
@@ -34,6 +35,21 @@ export function decodeRequest(value: Buffer | null): Decoded {
   } catch (err) {
     return { kind: 'malformed', reason: `value is not JSON: ${(err as Error).message}` };
   }
+  return decodeRequestBody(parsed);
+}
+
+/**
+ * JSON and Avro on one topic, told apart by the first byte (Avro's Confluent framing starts with 0, JSON
+ * never does). Both end in the same checks, so an Avro request is held to exactly the JSON one's rules.
+ * Rejects only when the schema registry cannot be asked, so the record is read again.
+ */
+export async function decodeRequestValue(value: Buffer | null, codec: EventCodec): Promise<Decoded> {
+  if (!value || !isConfluentAvro(value) || value.byteLength > MAX_REQUEST_BYTES) return decodeRequest(value);
+  const avro = await codec.decodeAvroRequest(value);
+  return avro.ok ? decodeRequestBody(avro.body) : { kind: 'malformed', reason: avro.reason };
+}
+
+function decodeRequestBody(parsed: unknown): Decoded {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     return { kind: 'malformed', reason: 'value is not a JSON object' };
   }

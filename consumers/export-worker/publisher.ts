@@ -1,6 +1,7 @@
 import type { ErrorCode } from '../../core/errors.ts';
 import type { IHeaders, Producer } from 'kafkajs';
 import { DlqHeaders, Topics } from '../../schemas/topics.ts';
+import { jsonEventCodec, type EventCodec } from '../../schemas/event-codec.ts';
 import type { ExportCompleted, ExportFailed } from '../../schemas/export-outcome.ts';
 
 export interface DeadLetter {
@@ -14,15 +15,25 @@ export interface DeadLetter {
   reason: string;
 }
 
-/** The worker's outbound side: outcome events keyed by workspace, and dead letters keeping the original bytes. */
+/**
+ * The worker's outbound side: outcome events keyed by workspace, and dead letters keeping the original bytes.
+ * Its codec says how events meet the wire (JSON, or Avro with a schema registry), both ways.
+ */
 export class OutcomePublisher {
-  constructor(private readonly producer: Producer) {}
+  constructor(
+    private readonly producer: Producer,
+    readonly codec: EventCodec = jsonEventCodec,
+  ) {}
 
   async completed(event: ExportCompleted): Promise<void> {
     await this.producer.send({
       topic: Topics.completed,
       messages: [
-        { key: event.workspaceId, value: JSON.stringify(event), headers: { 'sluice-job-id': event.jobId } },
+        {
+          key: event.workspaceId,
+          value: await this.codec.encodeCompleted(event),
+          headers: { 'sluice-job-id': event.jobId },
+        },
       ],
     });
   }
@@ -31,7 +42,11 @@ export class OutcomePublisher {
     await this.producer.send({
       topic: Topics.failed,
       messages: [
-        { key: event.workspaceId, value: JSON.stringify(event), headers: { 'sluice-job-id': event.jobId } },
+        {
+          key: event.workspaceId,
+          value: await this.codec.encodeFailed(event),
+          headers: { 'sluice-job-id': event.jobId },
+        },
       ],
     });
   }

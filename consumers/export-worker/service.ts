@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Logger } from '../../core/logger.ts';
-import { SourceRegistry, type SourceConfig } from '../../dialects/source-registry.ts';
+import { SourceRegistry } from '../../dialects/source-registry.ts';
+import type { GrantedSourceConfig } from '../../planning/export-plan.ts';
 import { loadCatalogFile, loadDemoCatalog, type Catalog } from '../../catalog/catalog.ts';
 import { migrateJobStore } from '../../jobs/migrations.ts';
 import { migrateRowPolicies } from '../../security/migrations.ts';
@@ -8,6 +9,7 @@ import { createPgPolicyStore } from '../../security/pg-policy-store.ts';
 import { JobStore } from '../../jobs/job-store.ts';
 import { createS3Client, type S3Settings } from '../../sinks/s3/client.ts';
 import { presignGet } from '../../sinks/s3/presign.ts';
+import { createSourceCatalog } from '../../planning/source-catalog.ts';
 import { startExportWorker, type ExportWorkerConfig } from './worker.ts';
 
 export interface WorkerSettings {
@@ -17,7 +19,7 @@ export interface WorkerSettings {
   s3: S3Settings;
   /** Endpoint that presigned URLs name, when recipients reach the store by another address. */
   s3PublicEndpoint?: string;
-  sources: SourceConfig[];
+  sources: GrantedSourceConfig[];
   batchRows?: number;
   /** The metrics and reports catalog (JSON); the demo catalog when unset. */
   catalogPath?: string;
@@ -55,7 +57,12 @@ export async function startWorkerService(settings: WorkerSettings, log: Logger):
         sources,
         s3: { client: s3, bucket: settings.s3.bucket },
         batchRows: settings.batchRows,
-        planning: { catalog, policies: createPgPolicyStore(pool) },
+        // A short cache: jobs of one table planned back to back describe it once, and a change is seen soon.
+        planning: {
+          catalog,
+          policies: createPgPolicyStore(pool),
+          sources: createSourceCatalog(sources, settings.sources, { ttlMs: 5_000 }),
+        },
       },
       presign: (bucket, key, ttl) => presignGet(publicS3, bucket, key, ttl),
       log,

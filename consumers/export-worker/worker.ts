@@ -3,7 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import type { Logger } from '../../core/logger.ts';
 import type { JobStore } from '../../jobs/job-store.ts';
+import { jsonEventCodec } from '../../schemas/event-codec.ts';
 import { Topics } from '../../schemas/topics.ts';
+import { createAvroEventCodec } from '../../schema-registry/avro-event-codec.ts';
+import { createRegistryClient } from '../../schema-registry/registry-client.ts';
 import type { PresignedUrl } from '../../sinks/s3/presign.ts';
 import { admitRequest } from './admit-request.ts';
 import { JobScheduler } from './job-scheduler.ts';
@@ -27,6 +30,8 @@ export interface ExportWorkerConfig {
   requestPartitions: number;
   /** kafkajs session timeout: heartbeats during long exports keep the membership well within it. */
   sessionTimeoutMs?: number;
+  /** With it, outcome events are Avro registered there and Avro requests can be read; JSON otherwise. */
+  schemaRegistryUrl?: string;
 }
 
 export interface ExportWorkerDeps {
@@ -69,6 +74,10 @@ export async function startExportWorker(
     await admin.disconnect();
   }
 
+  // Before any Kafka client: a schema the registry refuses stops the start with nothing produced.
+  const codec = config.schemaRegistryUrl
+    ? await createAvroEventCodec(createRegistryClient(config.schemaRegistryUrl))
+    : jsonEventCodec;
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const consumer: Consumer = kafka.consumer({
@@ -87,7 +96,7 @@ export async function startExportWorker(
   const shutdown = new AbortController();
   const runnerDeps = {
     store: deps.store,
-    publisher: new OutcomePublisher(producer),
+    publisher: new OutcomePublisher(producer, codec),
     runtime: deps.runtime,
     presign: deps.presign,
     workerId,
@@ -120,7 +129,11 @@ export async function startExportWorker(
       shutdown: shutdown.signal,
     }),
   });
-  log.info('worker.started', { groupId: config.groupId, concurrency: config.concurrency });
+  log.info('worker.started', {
+    groupId: config.groupId,
+    concurrency: config.concurrency,
+    events: codec.format,
+  });
 
   return {
     workerId,

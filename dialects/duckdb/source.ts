@@ -11,7 +11,16 @@ import {
 } from '@duckdb/node-api';
 import type { Column, LogicalType } from '../../schemas/column.ts';
 import { SluiceError } from '../../core/errors.ts';
-import type { CompiledQuery, Query, Row, RowBatch, RowStream, Source, StreamOptions } from '../source.ts';
+import type {
+  CompiledQuery,
+  Query,
+  Row,
+  RowBatch,
+  RowStream,
+  Source,
+  StreamOptions,
+  TableSchema,
+} from '../source.ts';
 import { compileTableSelect, type SqlDialect } from '../table-select.ts';
 import { quoteIdent } from './metric-dialect.ts';
 
@@ -38,11 +47,9 @@ export function createDuckdbSource({ path, statementTimeoutMs }: DuckdbSourceOpt
     return conn;
   }
 
-  async function compileOn(conn: DuckDBConnection, query: Query): Promise<CompiledQuery> {
-    if (query.kind === 'sql') return { sql: query.sql, params: query.params ?? [] };
-    const dot = query.table.indexOf('.');
-    const [schema, table] =
-      dot === -1 ? ['main', query.table] : [query.table.slice(0, dot), query.table.slice(dot + 1)];
+  async function describeOn(conn: DuckDBConnection, name: string): Promise<TableSchema> {
+    const dot = name.indexOf('.');
+    const [schema, table] = dot === -1 ? ['main', name] : [name.slice(0, dot), name.slice(dot + 1)];
     const info = (
       await conn.runAndReadAll(
         `SELECT column_name, data_type FROM information_schema.columns
@@ -51,23 +58,34 @@ export function createDuckdbSource({ path, statementTimeoutMs }: DuckdbSourceOpt
       )
     ).getRows() as [string, string][];
     if (info.length === 0) {
-      throw new SluiceError('TABLE_NOT_FOUND', `table ${JSON.stringify(query.table)} does not exist`, {
-        details: { table: query.table },
+      throw new SluiceError('TABLE_NOT_FOUND', `table ${JSON.stringify(name)} does not exist`, {
+        details: { table: name },
       });
     }
-    return compileTableSelect(
-      duckdbDialect,
-      {
-        table: query.table,
-        quotedName: `${quoteIdent(schema)}.${quoteIdent(table)}`,
-        columns: info.map(([name, type]) => ({ name, type: 'string', nativeType: type })),
-      },
-      query,
-    );
+    return {
+      table: name,
+      quotedName: `${quoteIdent(schema)}.${quoteIdent(table)}`,
+      resolved: { schema, name: table },
+      columns: info.map(([column, type]) => ({ name: column, type: 'string', nativeType: type })),
+    };
+  }
+
+  async function compileOn(conn: DuckDBConnection, query: Query): Promise<CompiledQuery> {
+    if (query.kind === 'sql') return { sql: query.sql, params: query.params ?? [] };
+    return compileTableSelect(duckdbDialect, await describeOn(conn, query.table), query);
   }
 
   return {
     dialect: 'duckdb',
+
+    async table(name) {
+      const conn = await connect();
+      try {
+        return await describeOn(conn, name);
+      } finally {
+        conn.closeSync();
+      }
+    },
 
     async compile(query) {
       const conn = await connect();

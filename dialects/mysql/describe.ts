@@ -75,6 +75,7 @@ export async function resolveTable(rows: RowsQuery, table: string): Promise<Reso
     schema: {
       table,
       quotedName: quoteQualified(columns[0]![0], stored),
+      resolved: { schema: columns[0]![0], name: stored },
       columns: [...natives.values()].map(logicalColumn),
     },
     natives,

@@ -95,6 +95,16 @@ export function createMysqlSource(options: MysqlSourceOptions): Source {
       return withLease(async (lease) => (await compileOn(lease, query)).compiled);
     },
 
+    table(name) {
+      return withLease(async (lease) => {
+        try {
+          return (await resolveTable(lease.rows, name)).schema;
+        } catch (err) {
+          throw toSluiceError(err, `cannot describe table ${JSON.stringify(name)}`);
+        }
+      });
+    },
+
     describe(query) {
       return withLease(async (lease) => {
         const { compiled, natives } = await compileOn(lease, query);

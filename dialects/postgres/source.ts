@@ -135,6 +135,10 @@ export function createPostgresSource({
       return withLease(async (client) => (await compileOn(client, query)).compiled);
     },
 
+    async table(name: string): Promise<TableSchema> {
+      return withLease((client) => describeTable(client, name, types));
+    },
+
     async describe(query: Query): Promise<Column[]> {
       return withLease(async (client) => {
         const { compiled, table } = await compileOn(client, query);

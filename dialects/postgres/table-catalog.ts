@@ -49,6 +49,7 @@ export async function describeTable(
   return {
     table,
     quotedName: `${quoteIdent(first.nspname)}.${quoteIdent(first.relname)}`,
+    resolved: { schema: first.nspname, name: first.relname },
     columns: plans.map((p, i) => ({ ...p.column, nullable: !attributes[i]!.attnotnull })),
   };
 }

@@ -31,6 +31,7 @@ export function createSqliteSource({ filename, readonly = true }: SqliteSourceOp
     return {
       table,
       quotedName: quoteIdent(table),
+      resolved: { schema: 'main', name: table },
       columns: info.map((c) => columnFromDeclared(c.name, c.type || null)),
     };
   }
@@ -58,6 +59,10 @@ export function createSqliteSource({ filename, readonly = true }: SqliteSourceOp
 
     async compile(query: Query): Promise<CompiledQuery> {
       return compile(query);
+    },
+
+    async table(name: string): Promise<TableSchema> {
+      return describeTable(name);
     },
 
     async describe(query: Query): Promise<Column[]> {

@@ -3,17 +3,12 @@ import type { Column } from '../../schemas/column.ts';
 import type { RowBatch } from '../../core/rows.ts';
 import type { EncoderOptions, EncoderSpec } from '../encoder.ts';
 import { createRowEncoder, encodeHeader } from './encode-row.ts';
-import { invalidFields } from '../../schemas/parse-contract.ts';
 
 function createCsvTransform(
   columns: Column[],
   { header = true, delimiter = ',' }: EncoderOptions,
 ): Transform {
-  if (delimiter.length !== 1 || /["\r\n]/.test(delimiter)) {
-    throw invalidFields([
-      { field: 'options.delimiter', rule: 'must be one character other than a quote or newline' },
-    ]);
-  }
+  // The delimiter was checked when the export was planned (one character, not a quote or line break).
   const encodeRow = createRowEncoder(columns, { delimiter });
   let pendingHeader = header ? encodeHeader(columns, { delimiter }) : '';
   return new Transform({

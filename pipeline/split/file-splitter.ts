@@ -39,6 +39,8 @@ export interface FileSplitterOptions<T> {
   limits: SplitLimits;
   open: () => OpenFile;
   onFile: (file: SplitFile) => void;
+  /** Rows handed to a file: the progress count, for byte input (engine-written CSV) as for row batches. */
+  onRows?: (rows: number) => void;
 }
 
 /**
@@ -116,6 +118,7 @@ export class FileSplitter<T> extends Writable {
       const taken = chunker.take(rest, room);
       if (!chunker.isEmpty(taken.head)) await this.#feed(current.file, taken.head);
       current.rows += taken.rows;
+      if (taken.rows > 0) this.#o.onRows?.(taken.rows);
       rest = taken.rest;
       if (current.rows >= limits.maxRows || (finishingRow && taken.rows === 1)) await this.#close();
     }

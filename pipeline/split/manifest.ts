@@ -1,5 +1,6 @@
 import type { Column } from '../../schemas/column.ts';
-import type { StoredObject } from '../../sinks/sink.ts';
+import { writeWholeObject } from '../../sinks/settle-writer.ts';
+import type { Sink, StoredObject } from '../../sinks/sink.ts';
 
 /** One file of a split export, as the manifest and the completion event list it. */
 export interface ManifestEntry {
@@ -75,3 +76,20 @@ export function buildManifest(
 
 export const MANIFEST_NAME = 'manifest.json';
 export const MANIFEST_CONTENT_TYPE = 'application/json';
+
+/**
+ * The one manifest writer: split parts and several files of one export (a report's visuals) are listed the
+ * same way, as pretty JSON written whole and last, so its presence means every file it lists is there.
+ */
+export function writeManifestObject(
+  sink: Sink,
+  key: string,
+  body: object,
+  signal?: AbortSignal,
+): Promise<StoredObject> {
+  return writeWholeObject(sink, key, {
+    contentType: MANIFEST_CONTENT_TYPE,
+    body: `${JSON.stringify(body, null, 2)}\n`,
+    ...(signal ? { signal } : {}),
+  });
+}

@@ -4,7 +4,7 @@ import type { TokenStore } from '../../auth/tokens.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { IdempotencyStore } from '../../jobs/idempotency.ts';
 import type { JobStore } from '../../jobs/job-store.ts';
-import type { PlanningContext } from '../../metrics/plan-for-recipient.ts';
+import type { PlanningFacts } from '../../planning/export-plan.ts';
 import type { PresignedUrl } from '../../sinks/s3/presign.ts';
 
 /** What the HTTP API's routes are given: sluice's stores, the planning context, and its settings. */
@@ -20,7 +20,11 @@ export interface ApiDeps {
   /** The source reports, metric requests and the CSV generator run on; unset: every report is 404. */
   reportSource?: string;
   /** The catalog and row policies report exports are checked against before they are accepted. */
-  planning: PlanningContext;
+  /**
+   * What every request is planned against before it is accepted: the catalog, row policies, and the
+   * sources' grants and (cached) tables — the same planning the worker runs.
+   */
+  planning: PlanningFacts;
   /** How long the CSV generator's routes wait for the file before answering 202 with the job id. */
   syncWaitMs?: number;
   /** Where enqueued requests are published; the contract's request topic by default. */

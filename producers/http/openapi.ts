@@ -59,8 +59,17 @@ function exportOperation(summary: string, bodySchema: object, extra: Record<stri
         },
         content: json(ref('Accepted')),
       },
-      '400': problemResponse('Invalid body, naming each field and rule', ['REQUEST_INVALID']),
+      '400': problemResponse('Invalid body or option combination, naming each field and rule', [
+        'REQUEST_INVALID',
+        'COLUMN_NOT_FOUND',
+        'FORMAT_UNSUPPORTED',
+      ]),
       '401': unauthenticated,
+      '403': problemResponse(
+        'The source, a table or raw SQL is not granted to the workspace, or row-level security cannot be applied',
+        ['SOURCE_NOT_GRANTED', 'TABLE_NOT_GRANTED', 'RAW_SQL_NOT_ALLOWED', 'ROW_SECURITY_UNENFORCEABLE'],
+      ),
+      '404': problemResponse('No such source or table', ['SOURCE_UNKNOWN', 'TABLE_NOT_FOUND']),
       ...extra,
       '409': problemResponse(
         'The Idempotency-Key is still in flight, or the requestId was used for another body',
@@ -166,7 +175,11 @@ export const openApiDocument = {
           'Export a catalog report: its visuals’ metric queries for the caller (row-level security), one file per visual plus a manifest when there are several',
           ref('ReportExportBody'),
           {
-            '404': problemResponse('No such report', ['REPORT_NOT_FOUND']),
+            '404': problemResponse('No such report, source or table', [
+              'REPORT_NOT_FOUND',
+              'SOURCE_UNKNOWN',
+              'TABLE_NOT_FOUND',
+            ]),
           },
         ),
         parameters: [

@@ -23,7 +23,15 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 /** HTTP status and title per code the API can answer with; anything else is a 500. */
 export const PROBLEM_STATUS: Partial<Record<ErrorCode, { status: number; title: string }>> = {
   REQUEST_INVALID: { status: 400, title: 'The request is invalid' },
+  FORMAT_UNSUPPORTED: { status: 400, title: 'The format is not supported' },
+  COLUMN_NOT_FOUND: { status: 400, title: 'No such column' },
   UNAUTHENTICATED: { status: 401, title: 'Authentication required' },
+  SOURCE_NOT_GRANTED: { status: 403, title: 'The source is not granted to this workspace' },
+  TABLE_NOT_GRANTED: { status: 403, title: 'The table is not granted on this source' },
+  RAW_SQL_NOT_ALLOWED: { status: 403, title: 'Raw SQL is not allowed here' },
+  ROW_SECURITY_UNENFORCEABLE: { status: 403, title: 'Row-level security cannot be applied' },
+  SOURCE_UNKNOWN: { status: 404, title: 'No such source' },
+  TABLE_NOT_FOUND: { status: 404, title: 'No such table' },
   JOB_NOT_FOUND: { status: 404, title: 'No such job' },
   REPORT_NOT_FOUND: { status: 404, title: 'No such report' },
   ROUTE_NOT_FOUND: { status: 404, title: 'No such route' },

@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TokenIdentity } from '../../auth/tokens.ts';
 import { SluiceError } from '../../core/errors.ts';
 import { formatActionResponse, parseCsvGeneratorAction } from '../../csv-generator/action-envelope.ts';
-import { planCsvGenerator } from '../../csv-generator/generate-csv.ts';
+import { CsvGeneratorBodySchema } from '../../schemas/csv-generator.ts';
+import { parseContract } from '../../schemas/parse-contract.ts';
 import { TERMINAL_STATUSES, type Job } from '../../jobs/job.ts';
 import { DEFAULT_URL_TTL_SECONDS } from '../../schemas/export-requested.ts';
 import type { ApiDeps } from './api-deps.ts';
@@ -47,14 +48,11 @@ async function generate(
     if (!deps.reportSource) {
       throw new SluiceError('ROUTE_NOT_FOUND', 'the CSV generator needs SLUICE_API_REPORT_SOURCE configured');
     }
-    // Checked completely before a job exists: bad bodies are a 400 naming the field, never a failed job.
-    const planned = await planCsvGenerator(body, deps.planning, {
-      workspaceId: identity.workspaceId,
-      recipient: identity.userId,
-    });
+    // The body's shape here (fields named as the caller wrote them); the catalog, grants and row security
+    // when the request is planned, before a job exists: bad bodies are a 400 naming the field.
     return {
       source: deps.reportSource,
-      query: { kind: 'csv-generator', body: planned.body },
+      query: { kind: 'csv-generator', body: parseContract(CsvGeneratorBodySchema, body) },
       format: 'csv',
       ...(requestId === undefined ? {} : { requestId }),
     };

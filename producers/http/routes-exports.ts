@@ -11,8 +11,7 @@ import {
   type StoredResponse,
 } from '../../jobs/idempotency.ts';
 import { enqueueExport } from '../../producers/outbox/enqueue-export.ts';
-import { FORMATS } from '../../encoders/encoder.ts';
-import { resolveReportExport } from '../../reports/resolve-report-export.ts';
+import { planExport } from '../../planning/plan-export.ts';
 import { ExportRequestedSchema, type ExportRequested } from '../../schemas/export-requested.ts';
 import { ReportExportBodySchema } from '../../schemas/report-export.ts';
 import type { ApiDeps } from './api-deps.ts';
@@ -49,9 +48,6 @@ export const ReportExportRouteSchema = ReportExportBodySchema.extend({
 
 const ReportIdSchema = z.string().min(1).max(256);
 
-/** Formats a worker can write today; the document formats (pdf, xlsx, png, pptx) are not built yet. */
-const EXPORT_FORMATS: string[] = [...FORMATS, 'sql'];
-
 export type CallerRequest = Omit<
   ExportRequested,
   'version' | 'workspaceId' | 'requestedBy' | 'requestId' | 'recipient'
@@ -67,22 +63,8 @@ export function registerExportRoutes(app: FastifyInstance, deps: ApiDeps): void 
 
   app.post<{ Params: { id: string } }>('/v1/reports/:id/export', async (req, reply) => {
     const identity = await authenticate(deps.tokens, req);
-    return submitExport(deps, req, reply, identity, () =>
-      parseReportBody(deps, identity, req.params.id, req.body),
-    );
+    return submitExport(deps, req, reply, identity, () => parseReportBody(deps, req.params.id, req.body));
   });
-}
-
-/** The format names a worker writes, else a 400 naming the field. */
-export function checkFormat(format: string, field = 'format'): void {
-  if (!EXPORT_FORMATS.includes(format)) {
-    throw invalid([
-      {
-        field,
-        rule: `one of ${EXPORT_FORMATS.join(', ')} (the rendered formats pdf, xlsx, png and pptx are not available yet)`,
-      },
-    ]);
-  }
 }
 
 export function parseExportBody(body: unknown): CallerRequest {
@@ -93,21 +75,19 @@ export function parseExportBody(body: unknown): CallerRequest {
     throw invalid(owned.map((field) => ({ field, rule: 'set by the server from the token; omit it' })));
   const parsed = ExportBodySchema.safeParse(body);
   if (!parsed.success) throw invalid(fieldErrorsFromZod(parsed.error));
-  checkFormat(parsed.data.format);
   return parsed.data;
 }
 
 /**
- * A report export checked against the catalog before it is accepted — unknown report 404, unknown page or
- * filter 400 naming it — and queued as a `report` request on the reports' source. The worker plans it
- * again for the recipient (the caller) with the row policies in force when it runs.
+ * A report export as a `report` request on the reports' source. Its pages and filters are checked with
+ * every other rule when the request is planned (unknown report 404, unknown page or filter 400 naming it);
+ * the worker plans it again for the recipient with the row policies in force when it runs.
  */
-export async function parseReportBody(
-  deps: Pick<ApiDeps, 'reportSource' | 'planning'>,
-  identity: TokenIdentity,
+export function parseReportBody(
+  deps: Pick<ApiDeps, 'reportSource'>,
   id: string,
   body: unknown,
-): Promise<CallerRequest> {
+): CallerRequest {
   if (body === null || typeof body !== 'object' || Array.isArray(body))
     throw invalid([{ field: '(body)', rule: 'must be a JSON object' }]);
   const errors = [];
@@ -117,14 +97,7 @@ export async function parseReportBody(
   if (!parsed.success) errors.push(...fieldErrorsFromZod(parsed.error));
   if (errors.length > 0 || !parsed.success) throw invalid(errors);
   const { format, pages, filters, requestId, urlTtlSeconds } = parsed.data;
-  checkFormat(format);
   if (!deps.reportSource) throw new SluiceError('REPORT_NOT_FOUND', `no report ${JSON.stringify(id)}`);
-  await resolveReportExport(
-    deps.planning,
-    { workspaceId: identity.workspaceId, recipient: identity.userId },
-    id,
-    { format, ...(pages ? { pages } : {}), ...(filters ? { filters } : {}) },
-  );
   return {
     source: deps.reportSource,
     query: { kind: 'report', reportId: id, ...(pages ? { pages } : {}), ...(filters ? { filters } : {}) },
@@ -139,8 +112,8 @@ export function ratePolicyFor(identity: TokenIdentity, policies: RatePolicySet =
 }
 
 /**
- * The shared path of both export routes: validate → Idempotency-Key → rate limit → job + outbox row in one
- * transaction → 202. Validation comes first (no state touched for a bad body); a replay is answered
+ * The shared path of both export routes: validate → Idempotency-Key → rate limit → plan → job + outbox row
+ * in one transaction → 202. Validation comes first (no state touched for a bad body); a replay is answered
  * before the rate limit, so a client's retry of an accepted request never spends a second token.
  */
 async function submitExport(
@@ -220,6 +193,8 @@ export async function acceptExport(
       ...caller,
       requestId: apiRequestId(caller.requestId ?? defaultRequestId(identity.userId, key)),
     };
+    // Every rule the worker would apply, applied now: what is knowable is a 4xx before any job exists.
+    await planExport(request, deps.planning);
     const { jobId } = await enqueueExport(
       deps.pool,
       request,

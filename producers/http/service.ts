@@ -13,6 +13,9 @@ import { migrateRowPolicies } from '../../security/migrations.ts';
 import { createPgPolicyStore } from '../../security/pg-policy-store.ts';
 import { createS3Client, type S3Settings } from '../../sinks/s3/client.ts';
 import { presignGet } from '../../sinks/s3/presign.ts';
+import { SourceRegistry } from '../../dialects/source-registry.ts';
+import type { GrantedSourceConfig } from '../../planning/export-plan.ts';
+import { createSourceCatalog } from '../../planning/source-catalog.ts';
 import { migrateOutbox } from '../outbox/migrations.ts';
 import { createOutboxProducer } from '../outbox/outbox-producer.ts';
 import { startOutboxRelay } from '../outbox/relay.ts';
@@ -33,6 +36,10 @@ export interface ApiSettings {
   catalogPath?: string;
   /** A catalog already loaded (tests, embedding); wins over catalogPath. */
   catalog?: Catalog;
+  /** The configured sources and their grants: requests are checked against them (and their tables) at once. */
+  sources: GrantedSourceConfig[];
+  /** How long a table's description is reused when planning (default 30 s). */
+  tableCacheMs?: number;
   /** How long the CSV generator's routes wait for the file before answering 202 (default 120 s). */
   syncWaitMs?: number;
   /** Where the relay publishes requests; the contract's topic by default. */
@@ -63,8 +70,11 @@ export async function startApiService(settings: ApiSettings, log: Logger): Promi
       log.warn(`kafka.${entry.namespace ?? 'client'}`, { message: entry.log.message }),
   });
   const producer = createOutboxProducer(kafka);
+  // Opened on first use, for describing tables only: the API never reads rows.
+  const sources = new SourceRegistry(settings.sources);
   const cleanup = async () => {
     s3.destroy();
+    await sources.closeAll();
     await producer.disconnect().catch(() => {});
     await pool.end();
   };
@@ -86,7 +96,13 @@ export async function startApiService(settings: ApiSettings, log: Logger): Promi
       ...(settings.requestTopic ? { requestTopic: settings.requestTopic } : {}),
       ...(settings.ratePolicies ? { ratePolicies: settings.ratePolicies } : {}),
       onEnqueued: () => relay.wake(),
-      planning: { catalog, policies: createPgPolicyStore(pool) },
+      planning: {
+        catalog,
+        policies: createPgPolicyStore(pool),
+        sources: createSourceCatalog(sources, settings.sources, {
+          ...(settings.tableCacheMs !== undefined ? { ttlMs: settings.tableCacheMs } : {}),
+        }),
+      },
       ...(settings.syncWaitMs !== undefined ? { syncWaitMs: settings.syncWaitMs } : {}),
       log,
     });

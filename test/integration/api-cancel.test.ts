@@ -10,6 +10,7 @@ import type { ApiService } from '../../producers/http/service.ts';
 import { startTestApi } from '../support/api.ts';
 import { s3Settings, testS3Client } from '../support/s3.ts';
 import { startTestWorker } from '../support/worker.ts';
+import { OPEN_GRANT } from '../support/grants.ts';
 
 // Bodies are read loosely: the assertions check their shape.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -32,9 +33,9 @@ describe('job API: cancelling a running export', () => {
     await migrateAuthStore(pool);
     token = (await new TokenStore(pool).create({ workspaceId, userId: 'ci', kind: 'interactive' })).token;
     s3 = testS3Client();
-    api = await startTestApi();
+    api = await startTestApi({ sources: [{ name: 'pg', url: infra.DATABASE_URL, grant: OPEN_GRANT }] });
     // A short lease: progress is recorded, and a cancellation noticed, about every second.
-    worker = await startTestWorker([{ name: 'pg', url: infra.DATABASE_URL, allowRawSql: true }], {
+    worker = await startTestWorker([{ name: 'pg', url: infra.DATABASE_URL, grant: OPEN_GRANT }], {
       leaseMs: 3_000,
     });
   });

@@ -14,6 +14,7 @@ import { startMetricEngines, type MetricEngines } from '../support/metric-engine
 import { s3Settings } from '../support/s3.ts';
 import { SEED_CSV_ACTION } from '../../demo/seed-csv-request.ts';
 import { startTestWorker } from '../support/worker.ts';
+import { TABLES_ONLY_GRANT } from '../support/grants.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -54,8 +55,12 @@ describe('job API: reports and the CSV generator', () => {
     ceo = (await tokens.create({ workspaceId, userId: 'ceo', kind: 'interactive' })).token;
     ana = (await tokens.create({ workspaceId, userId: 'ana', kind: 'interactive' })).token;
     eve = (await tokens.create({ workspaceId, userId: 'eve', kind: 'interactive' })).token;
-    api = await startTestApi({ reportSource: 'metrics', catalog });
-    worker = await startTestWorker([{ name: 'metrics', url: infra.DATABASE_URL, allowRawSql: false }], {
+    api = await startTestApi({
+      reportSource: 'metrics',
+      catalog,
+      sources: [{ name: 'metrics', url: infra.DATABASE_URL, grant: TABLES_ONLY_GRANT }],
+    });
+    worker = await startTestWorker([{ name: 'metrics', url: infra.DATABASE_URL, grant: TABLES_ONLY_GRANT }], {
       catalog,
     });
   });

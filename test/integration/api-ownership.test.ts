@@ -11,6 +11,7 @@ import type { ApiService } from '../../producers/http/service.ts';
 import { Topics } from '../../schemas/topics.ts';
 import { startTestApi } from '../support/api.ts';
 import { TopicRecorder, testKafka } from '../support/kafka.ts';
+import { OPEN_GRANT } from '../support/grants.ts';
 import { startTestWorker } from '../support/worker.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -40,7 +41,7 @@ describe('job API: jobs owned by people, hostile bytes, requestId namespaces', (
     admin = (await tokens.create({ workspaceId: ws, userId: 'root', kind: 'interactive', role: 'admin' }))
       .token;
     api = await startTestApi();
-    worker = await startTestWorker([{ name: 'pg', url: infra.DATABASE_URL, allowRawSql: true }]);
+    worker = await startTestWorker([{ name: 'pg', url: infra.DATABASE_URL, grant: OPEN_GRANT }]);
     const kafka = testKafka();
     recorder = await TopicRecorder.start(kafka, [Topics.completed, Topics.failed, Topics.requestsDlq]);
     producer = kafka.producer();

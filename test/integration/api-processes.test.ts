@@ -8,13 +8,21 @@ import { TokenStore } from '../../auth/tokens.ts';
 import type { WorkerService } from '../../consumers/export-worker/service.ts';
 import { spawnApiProcess, type ApiProcess } from '../support/api-process.ts';
 import { startTestWorker } from '../support/worker.ts';
+import { OPEN_GRANT } from '../support/grants.ts';
 
 // Bodies are read loosely: the assertions check their shape.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
+/** The API plans every request against its sources: `pg` is granted to every workspace, raw SQL included. */
 const startApiProcess = (extraEnv: Record<string, string> = {}) =>
-  spawnApiProcess(inject('infra') as unknown as Record<string, string>, extraEnv);
+  spawnApiProcess(inject('infra') as unknown as Record<string, string>, {
+    SLUICE_SOURCE_PG: inject('infra').DATABASE_URL,
+    SLUICE_SOURCE_PG_WORKSPACES: '*',
+    SLUICE_SOURCE_PG_TABLES: '*',
+    SLUICE_SOURCE_PG_RAW_SQL: 'true',
+    ...extraEnv,
+  });
 
 /** A TCP port nothing listens on: a broker that is down, as far as a client can tell. */
 async function closedPort(): Promise<number> {
@@ -45,8 +53,8 @@ describe('job API across processes', () => {
     await pool?.end();
   });
 
-  // Requests nobody will run: an unknown source fails fast in any worker that sees them.
-  const body = () => ({ source: 'nowhere', query: { kind: 'table', table: 't' }, format: 'csv' });
+  // Requests that pass planning and cost a worker nothing much if one runs them.
+  const body = () => ({ source: 'pg', query: { kind: 'sql', sql: 'SELECT 1 AS n' }, format: 'csv' });
   const post = (api: ApiProcess, token: string) =>
     fetch(`${api.url}/v1/exports`, {
       method: 'POST',
@@ -136,7 +144,7 @@ describe('job API with the broker down', () => {
 
     // An API process that reaches the broker publishes the kept row; a worker then runs the job.
     apis.push(await startApiProcess());
-    worker = await startTestWorker([{ name: 'pg', url: inject('infra').DATABASE_URL, allowRawSql: true }]);
+    worker = await startTestWorker([{ name: 'pg', url: inject('infra').DATABASE_URL, grant: OPEN_GRANT }]);
     const deadline = Date.now() + 40_000;
     let status = '';
     while (Date.now() < deadline) {

@@ -9,6 +9,7 @@ import { openApiDocument } from '../../producers/http/openapi.ts';
 import type { ApiService } from '../../producers/http/service.ts';
 import { startTestApi } from '../support/api.ts';
 import { startTestWorker } from '../support/worker.ts';
+import { OPEN_GRANT } from '../support/grants.ts';
 
 // Bodies are read loosely: the assertions check their shape.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -33,8 +34,11 @@ describe('job API', () => {
     const tokens = new TokenStore(pool);
     tokenA = (await tokens.create({ workspaceId: wsA, userId: 'alice', kind: 'interactive' })).token;
     tokenB = (await tokens.create({ workspaceId: wsB, userId: 'bob', kind: 'interactive' })).token;
-    api = await startTestApi({ reportSource: 'pg' });
-    worker = await startTestWorker([{ name: 'pg', url: infra.DATABASE_URL, allowRawSql: true }]);
+    api = await startTestApi({
+      reportSource: 'pg',
+      sources: [{ name: 'pg', url: infra.DATABASE_URL, grant: OPEN_GRANT }],
+    });
+    worker = await startTestWorker([{ name: 'pg', url: infra.DATABASE_URL, grant: OPEN_GRANT }]);
   });
 
   afterAll(async () => {
@@ -205,7 +209,7 @@ describe('job API', () => {
 
   it('replays the same Idempotency-Key and body, refuses it with another body', async () => {
     const key = randomUUID();
-    const body = exportBody({ source: 'api_none' }); // fails fast in the worker; the API does not care
+    const body = exportBody({ query: { kind: 'sql', sql: 'SELECT 1 AS n' } }); // cheap if a worker runs it
     const first = await call('POST', '/v1/exports', {
       token: tokenB,
       body,
@@ -225,7 +229,7 @@ describe('job API', () => {
     expect((await again.json()).job_id).toBe(firstId);
     const other = await call('POST', '/v1/exports', {
       token: tokenB,
-      body: exportBody({ source: 'api_none', format: 'ndjson' }),
+      body: exportBody({ query: { kind: 'sql', sql: 'SELECT 1 AS n' }, format: 'ndjson' }),
       headers: { 'idempotency-key': key },
     });
     expect(other.status).toBe(422);
@@ -244,11 +248,17 @@ describe('job API', () => {
     const fresh = `api-rl-${run}`;
     const { token } = await new TokenStore(pool).create({ workspaceId: fresh, userId: 'ci', kind: 'api' });
     for (let i = 0; i < 10; i++) {
-      const res = await call('POST', '/v1/exports', { token, body: exportBody({ source: 'api_none' }) });
+      const res = await call('POST', '/v1/exports', {
+        token,
+        body: exportBody({ query: { kind: 'sql', sql: 'SELECT 1 AS n' } }),
+      });
       expect(res.status, `request ${i + 1}`).toBe(202);
       expect(res.headers.get('ratelimit-policy')).toBe('"api";q=10;w=120');
     }
-    const refused = await call('POST', '/v1/exports', { token, body: exportBody({ source: 'api_none' }) });
+    const refused = await call('POST', '/v1/exports', {
+      token,
+      body: exportBody({ query: { kind: 'sql', sql: 'SELECT 1 AS n' } }),
+    });
     expect(refused.status).toBe(429);
     const retryAfter = Number(refused.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThanOrEqual(1);

@@ -15,6 +15,7 @@ import type { ExportRequested } from '../../schemas/export-requested.ts';
 import { Topics } from '../../schemas/topics.ts';
 import { TopicRecorder, testKafka, type ReceivedRecord } from '../support/kafka.ts';
 import { startTestWorker } from '../support/worker.ts';
+import { OPEN_GRANT } from '../support/grants.ts';
 
 // The outbox: a job accepted while Kafka is down is published once it is back, exactly once in the normal case.
 describe('export request outbox', () => {
@@ -233,7 +234,7 @@ describe('export request outbox', () => {
     expect(requestsFor(req.requestId)).toHaveLength(0);
 
     // The broker is back: a relay publishes the row, and the worker claims the queued job and runs it.
-    worker = await startTestWorker([{ name: 'pg', url: inject('infra').DATABASE_URL, allowRawSql: true }]);
+    worker = await startTestWorker([{ name: 'pg', url: inject('infra').DATABASE_URL, grant: OPEN_GRANT }]);
     await realRelay();
     // The shared test worker group may first have to get through other suites' requests on this partition.
     // A failure event ends the wait at once: it means another worker on this job store claimed the job.

@@ -9,6 +9,7 @@ import { DlqHeaders, Topics } from '../../schemas/topics.ts';
 import { TopicRecorder, testKafka } from '../support/kafka.ts';
 import { s3Settings, testS3Client } from '../support/s3.ts';
 import { startTestWorker } from '../support/worker.ts';
+import { OPEN_GRANT, TABLES_ONLY_GRANT } from '../support/grants.ts';
 
 // Bad input never crashes the worker or blocks a partition; the same request twice is one job.
 describe('export worker: bad input, redelivery', () => {
@@ -32,8 +33,11 @@ describe('export worker: bad input, redelivery', () => {
     producer = kafka.producer();
     await producer.connect();
     worker = await startTestWorker([
-      { name: 'wh', url: infra.DATABASE_URL, allowRawSql: false },
-      { name: 'wh_raw', url: infra.DATABASE_URL, allowRawSql: true },
+      { name: 'wh', url: infra.DATABASE_URL, grant: TABLES_ONLY_GRANT },
+      { name: 'wh_raw', url: infra.DATABASE_URL, grant: OPEN_GRANT },
+      // Granted to another workspace only; and one that serves this workspace a single other table.
+      { name: 'wh_other', url: infra.DATABASE_URL, grant: { ...OPEN_GRANT, workspaces: ['someone-else'] } },
+      { name: 'wh_narrow', url: infra.DATABASE_URL, grant: { ...OPEN_GRANT, tables: [`${schema}.other`] } },
     ]);
   });
 
@@ -131,7 +135,21 @@ describe('export worker: bad input, redelivery', () => {
 
   const failures: [string, Record<string, unknown>, string, RegExp][] = [
     ['an invalid request', { requestedBy: undefined }, 'REQUEST_INVALID', /requestedBy/],
-    ['an unknown source', { source: 'nowhere' }, 'SOURCE_UNKNOWN', /nowhere.*configured: wh, wh_raw/],
+    // Which sources exist is not told to a caller.
+    [
+      'an unknown source',
+      { source: 'nowhere' },
+      'SOURCE_UNKNOWN',
+      /^no source named "nowhere" is configured$/,
+    ],
+    ['a source granted to another workspace', { source: 'wh_other' }, 'SOURCE_NOT_GRANTED', /wh_other/],
+    ['a table off the allow-list', { source: 'wh_narrow' }, 'TABLE_NOT_GRANTED', /items/],
+    [
+      "sluice's own job table through raw SQL",
+      { source: 'wh_raw', query: { kind: 'sql', sql: 'SELECT request FROM sluice_jobs' } },
+      'TABLE_NOT_GRANTED',
+      /sluice_jobs/,
+    ],
     [
       'a missing table',
       { query: { kind: 'table', table: `${schema}.missing` } },
@@ -144,7 +162,8 @@ describe('export worker: bad input, redelivery', () => {
       'COLUMN_NOT_FOUND',
       /nope/,
     ],
-    ['an unknown format', { format: 'xlsb' }, 'FORMAT_UNSUPPORTED', /xlsb/],
+    // Planning names the field, as the API's 400 does.
+    ['an unknown format', { format: 'xlsb' }, 'REQUEST_INVALID', /format: "xlsb" is not one of/],
     [
       'raw SQL on a source that does not allow it',
       { query: { kind: 'sql', sql: 'SELECT 1' } },

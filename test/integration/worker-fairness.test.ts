@@ -7,6 +7,7 @@ import { jobIdFor } from '../../jobs/job-id.ts';
 import { Topics } from '../../schemas/topics.ts';
 import { TopicRecorder, testKafka } from '../support/kafka.ts';
 import { startTestWorker } from '../support/worker.ts';
+import { OPEN_GRANT } from '../support/grants.ts';
 
 // One workspace's flood must not starve another's job — even when both land on the same partition, which
 // is exactly what keying requests by workspace allows.
@@ -27,7 +28,7 @@ describe('export worker: fairness across workspaces', () => {
     producer = kafka.producer();
     await producer.connect();
     // One job at a time in the whole cluster, so the order jobs start in is the scheduler's choice alone.
-    worker = await startTestWorker([{ name: 'fair', url: infra.DATABASE_URL, allowRawSql: true }], {
+    worker = await startTestWorker([{ name: 'fair', url: infra.DATABASE_URL, grant: OPEN_GRANT }], {
       concurrency: 1,
       workspaceMaxRunning: 1,
     });

@@ -14,6 +14,7 @@ import { Topics } from '../../schemas/topics.ts';
 import { readParquetWithDuckDb } from '../support/duckdb.ts';
 import { TopicRecorder, testKafka } from '../support/kafka.ts';
 import { startTestWorker } from '../support/worker.ts';
+import { OPEN_GRANT } from '../support/grants.ts';
 
 /**
  * End to end for every format: a request produced with kafkajs, the worker's completion event, the object
@@ -169,8 +170,8 @@ describe.each([
     producer = kafka.producer();
     await producer.connect();
     worker = await startTestWorker([
-      { name: 'pg', url: infra.DATABASE_URL, allowRawSql: true },
-      { name: 'maria', url: infra.MYSQL_URL, allowRawSql: true },
+      { name: 'pg', url: infra.DATABASE_URL, grant: OPEN_GRANT },
+      { name: 'maria', url: infra.MYSQL_URL, grant: OPEN_GRANT },
     ]);
   });
 

@@ -6,6 +6,7 @@ import { jobIdFor } from '../../jobs/job-id.ts';
 import { Topics } from '../../schemas/topics.ts';
 import { TopicRecorder, testKafka } from '../support/kafka.ts';
 import { startTestWorker } from '../support/worker.ts';
+import { OPEN_GRANT } from '../support/grants.ts';
 
 // A long export outlives the consumer's session timeout (20 s here) and still keeps its partition,
 // while requests on other partitions go through meanwhile.
@@ -20,7 +21,7 @@ describe('export worker: long exports', () => {
     recorder = await TopicRecorder.start(kafka, [Topics.completed, Topics.failed]);
     producer = kafka.producer();
     await producer.connect();
-    worker = await startTestWorker([{ name: 'pg', url: inject('infra').DATABASE_URL, allowRawSql: true }]);
+    worker = await startTestWorker([{ name: 'pg', url: inject('infra').DATABASE_URL, grant: OPEN_GRANT }]);
   });
 
   afterAll(async () => {

@@ -16,6 +16,7 @@ import { startMetricEngines, type MetricEngines } from '../support/metric-engine
 import { s3Settings, testS3Client } from '../support/s3.ts';
 import { SEED_CSV_ACTION } from '../../demo/seed-csv-request.ts';
 import { startTestWorker } from '../support/worker.ts';
+import { TABLES_ONLY_GRANT } from '../support/grants.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -76,7 +77,7 @@ describe('export worker: metrics, reports and the CSV generator', () => {
     producer = kafka.producer();
     await producer.connect();
     s3 = testS3Client();
-    worker = await startTestWorker([{ name: 'metrics', url: infra.DATABASE_URL, allowRawSql: false }], {
+    worker = await startTestWorker([{ name: 'metrics', url: infra.DATABASE_URL, grant: TABLES_ONLY_GRANT }], {
       catalog: createCatalog(data),
     });
   });

@@ -13,6 +13,7 @@ export function startTestApi(overrides: Partial<ApiSettings> = {}): Promise<ApiS
       s3: s3Settings(),
       host: '127.0.0.1',
       port: 0,
+      sources: [],
       ...overrides,
     },
     silentLogger,

@@ -2,15 +2,22 @@ import { inject } from 'vitest';
 import type { Catalog } from '../../catalog/catalog.ts';
 import { silentLogger, createLogger } from '../../core/logger.ts';
 import { startWorkerService, type WorkerService } from '../../consumers/export-worker/service.ts';
-import type { SourceConfig } from '../../dialects/source-registry.ts';
+import type { GrantedSourceConfig } from '../../planning/export-plan.ts';
 import { s3Settings } from './s3.ts';
 
 export const TEST_WORKER_GROUP = 'sluice-test-workers';
 
 /** The real worker, in this process, against the real broker, job store and S3Proxy. */
 export async function startTestWorker(
-  sources: SourceConfig[],
-  overrides: { leaseMs?: number; concurrency?: number; workspaceMaxRunning?: number; catalog?: Catalog } = {},
+  sources: GrantedSourceConfig[],
+  overrides: {
+    leaseMs?: number;
+    concurrency?: number;
+    workspaceMaxRunning?: number;
+    catalog?: Catalog;
+    /** Avro outcome events registered there (and Avro requests read); JSON without. */
+    schemaRegistryUrl?: string;
+  } = {},
 ): Promise<WorkerService> {
   const infra = inject('infra');
   return startWorkerService(
@@ -25,6 +32,7 @@ export async function startTestWorker(
         maxAttempts: 2,
         requestPartitions: 6,
         sessionTimeoutMs: 20_000,
+        ...(overrides.schemaRegistryUrl ? { schemaRegistryUrl: overrides.schemaRegistryUrl } : {}),
       },
       databaseUrl: infra.DATABASE_URL,
       s3: s3Settings(),

@@ -6,18 +6,49 @@ import { readApiSettings, readDatabaseUrl, readSourceConfigs, readWorkerSettings
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'sluice.mjs');
 
 describe('configuration from the environment', () => {
-  it('reads named sources with their raw-SQL opt-in', () => {
+  it('reads named sources with their grants, denying what is not granted', () => {
     const sources = readSourceConfigs({
       SLUICE_SOURCE_WAREHOUSE: 'postgres://u:p@db/w',
       SLUICE_SOURCE_WAREHOUSE_RAW_SQL: 'true',
+      SLUICE_SOURCE_WAREHOUSE_WORKSPACES: 'acme, beta',
+      SLUICE_SOURCE_WAREHOUSE_TABLES: 'public.*,sales.orders,events',
       SLUICE_SOURCE_SHOP: 'mysql://root@127.0.0.1/shop',
       SLUICE_SOURCE_SHOP_STATEMENT_TIMEOUT_MS: '5000',
       OTHER: 'x',
     });
     expect(sources).toEqual([
-      { name: 'shop', url: 'mysql://root@127.0.0.1/shop', allowRawSql: false, statementTimeoutMs: 5000 },
-      { name: 'warehouse', url: 'postgres://u:p@db/w', allowRawSql: true },
+      {
+        name: 'shop',
+        url: 'mysql://root@127.0.0.1/shop',
+        grant: { workspaces: [], tables: [], rawSql: [] },
+        statementTimeoutMs: 5000,
+      },
+      {
+        name: 'warehouse',
+        url: 'postgres://u:p@db/w',
+        grant: { workspaces: ['acme', 'beta'], tables: ['public.*', 'sales.orders', 'events'], rawSql: '*' },
+      },
     ]);
+    const narrowed = readSourceConfigs({
+      SLUICE_SOURCE_W: 'sqlite:x',
+      SLUICE_SOURCE_W_WORKSPACES: '*',
+      SLUICE_SOURCE_W_TABLES: '*',
+      SLUICE_SOURCE_W_RAW_SQL: 'true',
+      SLUICE_SOURCE_W_RAW_SQL_WORKSPACES: 'ops',
+    });
+    expect(narrowed[0]!.grant).toEqual({ workspaces: '*', tables: ['*'], rawSql: ['ops'] });
+  });
+
+  it('refuses grant entries that are not names', () => {
+    for (const [key, value] of [
+      ['SLUICE_SOURCE_A_TABLES', 'public.t; drop'],
+      ['SLUICE_SOURCE_A_TABLES', '"x"'],
+      ['SLUICE_SOURCE_A_WORKSPACES', 'a b'],
+    ] as const) {
+      expect(() => readSourceConfigs({ SLUICE_SOURCE_A: 'sqlite:x', [key]: value })).toThrowError(
+        expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining(key) }),
+      );
+    }
   });
 
   it('rejects settings that cannot be meant', () => {

@@ -1,6 +1,8 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse/sync';
+import { checkOptions } from '../../planning/check-options.ts';
+import type { FieldError } from '../../schemas/parse-contract.ts';
 import { describe, expect, it } from 'vitest';
 import type { Column } from '../../schemas/column.ts';
 import { csvEncoder } from '../../encoders/csv/csv-transform.ts';
@@ -96,12 +98,11 @@ describe('csv encoder', () => {
     expect(await encode(text, [], { header: false })).toBe('');
   });
 
-  it('rejects a delimiter that would make the file ambiguous', () => {
-    const named = expect.objectContaining({
-      code: 'REQUEST_INVALID',
-      details: { errors: [expect.objectContaining({ field: 'options.delimiter' })] },
-    });
-    expect(() => csvEncoder.create(text, { delimiter: '"' })).toThrowError(named);
-    expect(() => csvEncoder.create(text, { delimiter: ',,' })).toThrowError(named);
+  it('leaves delimiter rules to planning, which names the field (one character, no quote or line break)', () => {
+    for (const delimiter of ['"', '\n', ',,']) {
+      const errors: FieldError[] = [];
+      checkOptions({ format: 'csv', query: { kind: 'table' }, options: { delimiter } }, errors);
+      expect(errors.map((e) => e.field)).toEqual(['options.delimiter']);
+    }
   });
 });

@@ -16,6 +16,7 @@ describe('MySQL dialect', () => {
     const schema = {
       table: 'events',
       quotedName: '`shop`.`events`',
+      resolved: { schema: 'shop', name: 'events' },
       columns: [
         { name: 'id', type: 'int32' as const },
         { name: 'name', type: 'string' as const },

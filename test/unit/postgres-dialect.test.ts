@@ -29,6 +29,7 @@ describe('PostgreSQL dialect', () => {
       {
         table: 't',
         quotedName: '"s"."t"',
+        resolved: { schema: 's', name: 't' },
         columns: [
           { name: 'id', type: 'int64' },
           { name: 'we"ird', type: 'string' },
