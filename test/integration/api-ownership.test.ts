@@ -40,7 +40,7 @@ describe('job API: jobs owned by people, hostile bytes, requestId namespaces', (
     bob = (await tokens.create({ workspaceId: ws, userId: 'bob', kind: 'interactive' })).token;
     admin = (await tokens.create({ workspaceId: ws, userId: 'root', kind: 'interactive', role: 'admin' }))
       .token;
-    api = await startTestApi();
+    api = await startTestApi({ sources: [{ name: 'pg', url: infra.DATABASE_URL, grant: OPEN_GRANT }] });
     worker = await startTestWorker([{ name: 'pg', url: infra.DATABASE_URL, grant: OPEN_GRANT }]);
     const kafka = testKafka();
     recorder = await TopicRecorder.start(kafka, [Topics.completed, Topics.failed, Topics.requestsDlq]);
