@@ -19,6 +19,9 @@ const STEPS = [
      revoked_at    timestamptz
    )`,
   `CREATE INDEX IF NOT EXISTS sluice_tokens_workspace ON sluice_tokens (workspace_id, created_at)`,
+  // member: sees the jobs it requested or receives; admin: every job of its workspace.
+  `ALTER TABLE sluice_tokens ADD COLUMN IF NOT EXISTS role text NOT NULL DEFAULT 'member'
+     CHECK (role IN ('member', 'admin'))`,
   // tokens is fractional: a refused check still banks the partial refill since updated_at.
   `CREATE TABLE IF NOT EXISTS sluice_rate_buckets (
      bucket_key    text PRIMARY KEY,

@@ -11,10 +11,16 @@ import {
 export const TOKEN_KINDS = ['interactive', 'api'] as const;
 export type TokenKind = (typeof TOKEN_KINDS)[number];
 
+/** A member sees the jobs it requested or receives; an admin sees, fetches and cancels its workspace's. */
+export const TOKEN_ROLES = ['member', 'admin'] as const;
+export type TokenRole = (typeof TOKEN_ROLES)[number];
+
 export interface NewToken {
   workspaceId: string;
   userId: string;
   kind: TokenKind;
+  /** `member` unless given. */
+  role?: TokenRole;
   /** An absolute expiry, or… */
   expiresAt?: Date;
   /** …one relative to the database's clock, so every process agrees when it lapses. */
@@ -26,6 +32,7 @@ export interface TokenIdentity {
   workspaceId: string;
   userId: string;
   kind: TokenKind;
+  role: TokenRole;
 }
 
 export interface TokenInfo extends TokenIdentity {
@@ -48,9 +55,9 @@ export class TokenStore {
     const token = generateToken();
     const id = generateTokenId();
     await this.pool.query(
-      `INSERT INTO sluice_tokens (id, workspace_id, user_id, kind, token_hash, token_prefix, expires_at)
+      `INSERT INTO sluice_tokens (id, workspace_id, user_id, kind, token_hash, token_prefix, expires_at, role)
        VALUES ($1, $2, $3, $4, $5, $6,
-               coalesce($7::timestamptz, now() + make_interval(secs => $8::double precision)))`,
+               coalesce($7::timestamptz, now() + make_interval(secs => $8::double precision)), $9)`,
       [
         id,
         input.workspaceId,
@@ -60,6 +67,7 @@ export class TokenStore {
         displayPrefix(token),
         input.expiresAt ?? null,
         input.expiresInSeconds ?? null,
+        input.role ?? 'member',
       ],
     );
     return { token, id };
@@ -69,13 +77,19 @@ export class TokenStore {
   async authenticate(token: string): Promise<TokenIdentity | undefined> {
     if (!isWellFormedToken(token)) return undefined;
     const { rows } = await this.pool.query(
-      `SELECT id, workspace_id, user_id, kind FROM sluice_tokens
+      `SELECT id, workspace_id, user_id, kind, role FROM sluice_tokens
         WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`,
       [hashToken(token)],
     );
     const row = rows[0];
     if (!row) return undefined;
-    return { tokenId: row.id, workspaceId: row.workspace_id, userId: row.user_id, kind: row.kind };
+    return {
+      tokenId: row.id,
+      workspaceId: row.workspace_id,
+      userId: row.user_id,
+      kind: row.kind,
+      role: row.role,
+    };
   }
 
   /** Like `authenticate`, for callers that answer 401: one code whatever the reason, so nothing is probed. */
@@ -96,7 +110,7 @@ export class TokenStore {
 
   async list(workspaceId: string): Promise<TokenInfo[]> {
     const { rows } = await this.pool.query(
-      `SELECT id, workspace_id, user_id, kind, token_prefix, created_at, expires_at, revoked_at
+      `SELECT id, workspace_id, user_id, kind, role, token_prefix, created_at, expires_at, revoked_at
          FROM sluice_tokens WHERE workspace_id = $1 ORDER BY created_at, id`,
       [workspaceId],
     );
@@ -105,6 +119,7 @@ export class TokenStore {
       workspaceId: row.workspace_id,
       userId: row.user_id,
       kind: row.kind,
+      role: row.role,
       prefix: row.token_prefix,
       createdAt: row.created_at,
       expiresAt: row.expires_at,
@@ -119,6 +134,8 @@ function validateNewToken(input: NewToken): void {
   if (!input.workspaceId) throw invalid('workspaceId', 'must not be empty');
   if (!input.userId) throw invalid('userId', 'must not be empty');
   if (!TOKEN_KINDS.includes(input.kind)) throw invalid('kind', `must be one of ${TOKEN_KINDS.join(', ')}`);
+  if (input.role !== undefined && !TOKEN_ROLES.includes(input.role))
+    throw invalid('role', `must be one of ${TOKEN_ROLES.join(', ')}`);
   if (input.expiresAt !== undefined && input.expiresInSeconds !== undefined)
     throw invalid('expiresAt', 'cannot be combined with expiresInSeconds');
   if (input.expiresAt !== undefined && Number.isNaN(input.expiresAt.getTime()))

@@ -1,3 +1,5 @@
+import { redactText } from './redact.ts';
+
 /**
  * Every failure sluice reports carries a stable code (what other teams match on), a human message, and a
  * retry decision made where the failure is understood rather than guessed at by whoever catches it.
@@ -21,6 +23,7 @@ export const ErrorCodes = {
   QUERY_FAILED: 'QUERY_FAILED',
   QUERY_TIMEOUT: 'QUERY_TIMEOUT',
   QUERY_CANCELLED: 'QUERY_CANCELLED',
+  QUERY_NOT_READ_ONLY: 'QUERY_NOT_READ_ONLY',
   RAW_SQL_NOT_ALLOWED: 'RAW_SQL_NOT_ALLOWED',
   REQUEST_INVALID: 'REQUEST_INVALID',
   REQUEST_MALFORMED: 'REQUEST_MALFORMED',
@@ -65,12 +68,20 @@ export class SluiceError extends Error {
   readonly details: Record<string, unknown>;
 
   constructor(code: ErrorCode, message: string, options: SluiceErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    // Messages often quote a driver's, which may quote a connection URL: masked here, once, for every path
+    // a message travels (job errors, failure events, logs, HTTP problems, CLI output).
+    super(redactText(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SluiceError';
     this.code = code;
     this.retriable = options.retriable ?? false;
-    this.details = options.details ?? {};
+    this.details = redactDetails(options.details ?? {});
   }
+}
+
+function redactDetails(details: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(details)) out[k] = typeof v === 'string' ? redactText(v) : v;
+  return out;
 }
 
 export function isSluiceError(err: unknown): err is SluiceError {

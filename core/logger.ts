@@ -1,3 +1,5 @@
+import { redactText } from './redact.ts';
+
 /**
  * Structured log lines (JSON, one per line) named `namespace.action`, e.g. `export.completed`, so a log
  * pipeline can select on the event rather than parse prose.
@@ -46,7 +48,12 @@ export const silentLogger: Logger = {
 
 function replacer(_key: string, value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'string') return redactText(value);
   if (value instanceof Error)
-    return { name: value.name, message: value.message, code: (value as { code?: unknown }).code };
+    return {
+      name: value.name,
+      message: redactText(value.message),
+      code: (value as { code?: unknown }).code,
+    };
   return value;
 }

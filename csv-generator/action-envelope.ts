@@ -9,7 +9,10 @@ import { parseContract } from '../schemas/parse-contract.ts';
 export const CsvGeneratorActionSchema = z.strictObject({
   action: z.literal('external-service'),
   data: z.strictObject({
-    id: z.string().min(1).max(200),
+    /** Echoed at the head of the answer line, so no `|`, quote or line break can forge one. */
+    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, {
+      message: '1–128 characters of A-Z a-z 0-9 . _ : -, starting with a letter or digit',
+    }),
     route: z.literal('external-service/csv-generator'),
     body: z.unknown(),
   }),

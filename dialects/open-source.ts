@@ -1,6 +1,6 @@
 import { SluiceError } from '../core/errors.ts';
+import { redactUrl } from '../core/redact.ts';
 import { lazySource } from './lazy-source.ts';
-import { redact } from './redact-url.ts';
 import type { Source } from './source.ts';
 import { createSqliteSource } from './sqlite/source.ts';
 
@@ -42,7 +42,7 @@ export function openSource(url: string, options: OpenSourceOptions = {}): Source
     default:
       throw new SluiceError(
         'SOURCE_UNSUPPORTED',
-        `no source for ${JSON.stringify(redact(url))}; supported: postgres://, mysql://, mariadb://, sqlite:<path>, duckdb:<path>`,
+        `no source for ${JSON.stringify(redactUrl(url))}; supported: postgres://, mysql://, mariadb://, sqlite:<path>, duckdb:<path>`,
         { details: { scheme } },
       );
   }
@@ -62,7 +62,7 @@ export function dialectOf(url: string): string {
     case 'duckdb':
       return scheme;
     default:
-      throw new SluiceError('SOURCE_UNSUPPORTED', `no source for ${JSON.stringify(redact(url))}`, {
+      throw new SluiceError('SOURCE_UNSUPPORTED', `no source for ${JSON.stringify(redactUrl(url))}`, {
         details: { scheme },
       });
   }

@@ -1,6 +1,6 @@
 import { SluiceError } from '../core/errors.ts';
+import { redactUrl } from '../core/redact.ts';
 import { openSource } from './open-source.ts';
-import { redact } from './redact-url.ts';
 import type { Source } from './source.ts';
 
 /** A named connection from configuration (`SLUICE_SOURCE_<NAME>=<url>`). */
@@ -52,7 +52,7 @@ export class SourceRegistry {
 
   describe(name: string): string {
     const config = this.#configs.get(name);
-    return config ? `${name} (${redact(config.url)})` : name;
+    return config ? `${name} (${redactUrl(config.url)})` : name;
   }
 
   async closeAll(): Promise<void> {

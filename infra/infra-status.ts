@@ -1,4 +1,5 @@
-import { probeMysql, probePostgres, redactUrl } from './databases/probe.ts';
+import { redactUrl } from '../core/redact.ts';
+import { probeMysql, probePostgres } from './databases/probe.ts';
 import { pidFileOf, type ServiceSpec } from './managed-service.ts';
 import { infraPaths } from './paths.ts';
 import { isRecordedProcess, pidFileExists, readPidFile } from './pid-file.ts';

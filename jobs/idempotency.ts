@@ -31,6 +31,8 @@ export interface IdempotencyOptions {
 
 export interface KeyRef {
   workspaceId: string;
+  /** Keys are the person's own: the same key from a colleague is a different key. */
+  userId: string;
   key: string;
 }
 
@@ -48,7 +50,7 @@ export function isValidIdempotencyKey(key: string): boolean {
 }
 
 /**
- * Idempotency-Key records, scoped per workspace, following the IETF httpapi draft and Stripe's practice:
+ * Idempotency-Key records, scoped per person (workspace and user), following the IETF httpapi draft and Stripe's practice:
  * the first request with a key runs, later ones with the same body get its response replayed, a different
  * body is refused, and a retry that races the first request is told to wait.
  */
@@ -83,6 +85,7 @@ export class IdempotencyStore {
 
   private async tryBegin({
     workspaceId,
+    userId,
     key,
     fingerprint,
   }: KeyRef & { fingerprint: string }): Promise<BeginResult | undefined> {
@@ -91,10 +94,10 @@ export class IdempotencyStore {
       // A concurrent first request holds its uncommitted row; ON CONFLICT waits for it, then does nothing.
       const inserted = await client.query(
         `INSERT INTO sluice_idempotency_keys
-           (workspace_id, key, fingerprint, state, lock_id, locked_at, expires_at)
-         VALUES ($1, $2, $3, 'in_flight', $4, now(), now() + make_interval(secs => $5::double precision))
+           (workspace_id, key, fingerprint, state, lock_id, locked_at, expires_at, user_id)
+         VALUES ($1, $2, $3, 'in_flight', $4, now(), now() + make_interval(secs => $5::double precision), $6)
          ON CONFLICT DO NOTHING`,
-        [workspaceId, key, fingerprint, lockId, this.ttlSeconds],
+        [workspaceId, key, fingerprint, lockId, this.ttlSeconds, userId],
       );
       let result: BeginResult | undefined;
       if (inserted.rowCount === 1) {
@@ -104,8 +107,8 @@ export class IdempotencyStore {
           `SELECT fingerprint, state, response,
                   expires_at <= now() AS expired,
                   locked_at < now() - make_interval(secs => $3::double precision) AS stale
-             FROM sluice_idempotency_keys WHERE workspace_id = $1 AND key = $2 FOR UPDATE`,
-          [workspaceId, key, this.lockTimeoutSeconds],
+             FROM sluice_idempotency_keys WHERE workspace_id = $1 AND key = $2 AND user_id = $4 FOR UPDATE`,
+          [workspaceId, key, this.lockTimeoutSeconds, userId],
         );
         const row = rows[0];
         if (!row) {
@@ -116,8 +119,8 @@ export class IdempotencyStore {
             `UPDATE sluice_idempotency_keys
                 SET fingerprint = $3, state = 'in_flight', lock_id = $4, locked_at = now(), response = NULL,
                     created_at = now(), expires_at = now() + make_interval(secs => $5::double precision)
-              WHERE workspace_id = $1 AND key = $2`,
-            [workspaceId, key, fingerprint, lockId, this.ttlSeconds],
+              WHERE workspace_id = $1 AND key = $2 AND user_id = $6`,
+            [workspaceId, key, fingerprint, lockId, this.ttlSeconds, userId],
           );
           result = { kind: 'new', lockId };
         } else if (row.fingerprint !== fingerprint) {
@@ -131,8 +134,8 @@ export class IdempotencyStore {
           // off, so if it was merely slow its late complete/abandon no longer applies.
           await client.query(
             `UPDATE sluice_idempotency_keys SET lock_id = $3, locked_at = now()
-              WHERE workspace_id = $1 AND key = $2`,
-            [workspaceId, key, lockId],
+              WHERE workspace_id = $1 AND key = $2 AND user_id = $4`,
+            [workspaceId, key, lockId, userId],
           );
           result = { kind: 'new', lockId };
         }
@@ -151,8 +154,16 @@ export class IdempotencyStore {
       `UPDATE sluice_idempotency_keys
           SET state = 'completed', response = $3, lock_id = NULL, locked_at = NULL,
               expires_at = greatest(expires_at, now() + make_interval(secs => $5::double precision))
-        WHERE workspace_id = $1 AND key = $2 AND state = 'in_flight' AND ($4::text IS NULL OR lock_id = $4)`,
-      [input.workspaceId, input.key, JSON.stringify(input.response), input.lockId ?? null, this.ttlSeconds],
+        WHERE workspace_id = $1 AND key = $2 AND state = 'in_flight' AND ($4::text IS NULL OR lock_id = $4)
+          AND user_id = $6`,
+      [
+        input.workspaceId,
+        input.key,
+        JSON.stringify(input.response),
+        input.lockId ?? null,
+        this.ttlSeconds,
+        input.userId,
+      ],
     );
     return rowCount === 1;
   }
@@ -164,8 +175,9 @@ export class IdempotencyStore {
   async abandon(input: KeyRef & { lockId?: string }): Promise<boolean> {
     const { rowCount } = await this.pool.query(
       `DELETE FROM sluice_idempotency_keys
-        WHERE workspace_id = $1 AND key = $2 AND state = 'in_flight' AND ($3::text IS NULL OR lock_id = $3)`,
-      [input.workspaceId, input.key, input.lockId ?? null],
+        WHERE workspace_id = $1 AND key = $2 AND state = 'in_flight' AND ($3::text IS NULL OR lock_id = $3)
+          AND user_id = $4`,
+      [input.workspaceId, input.key, input.lockId ?? null, input.userId],
     );
     return rowCount === 1;
   }

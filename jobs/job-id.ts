@@ -29,13 +29,43 @@ export function requestHash(value: unknown): string {
   return createHash('sha256').update(canonicalJson(value)).digest('hex');
 }
 
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+/**
+ * Keys sorted, `undefined` members dropped, written without recursion: a body nested arbitrarily deep (a
+ * hostile Kafka record) costs time in proportion to its size, never a stack overflow.
+ */
+export function canonicalJson(value: unknown): string {
+  const out: string[] = [];
+  // Each frame is either a value still to write or a literal piece of punctuation.
+  const stack: ({ value: unknown } | { text: string })[] = [{ value }];
+  while (stack.length > 0) {
+    const frame = stack.pop()!;
+    if ('text' in frame) {
+      out.push(frame.text);
+      continue;
+    }
+    const v = frame.value;
+    if (Array.isArray(v)) {
+      const pieces: ({ value: unknown } | { text: string })[] = [{ text: '[' }];
+      v.forEach((item, i) => {
+        if (i > 0) pieces.push({ text: ',' });
+        pieces.push({ value: item });
+      });
+      pieces.push({ text: ']' });
+      for (let i = pieces.length - 1; i >= 0; i--) stack.push(pieces[i]!);
+    } else if (v && typeof v === 'object') {
+      const entries = Object.entries(v as Record<string, unknown>)
+        .filter(([, item]) => item !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      const pieces: ({ value: unknown } | { text: string })[] = [{ text: '{' }];
+      entries.forEach(([key, item], i) => {
+        pieces.push({ text: `${i > 0 ? ',' : ''}${JSON.stringify(key)}:` });
+        pieces.push({ value: item });
+      });
+      pieces.push({ text: '}' });
+      for (let i = pieces.length - 1; i >= 0; i--) stack.push(pieces[i]!);
+    } else {
+      out.push(JSON.stringify(v));
+    }
   }
-  return JSON.stringify(value);
+  return out.join('');
 }

@@ -307,19 +307,29 @@ export class JobStore {
     return { kind: 'finished', job: current };
   }
 
-  /** This workspace's jobs, newest first; `before` (a job id) pages on from that job. */
+  /**
+   * This workspace's jobs, newest first; `before` (a job id) pages on from that job. With `person`, only the
+   * jobs that person requested or receives (the recipient defaults to the requester).
+   */
   async listForWorkspace(
     workspaceId: string,
-    { status, limit, before }: { status?: JobStatus; limit: number; before?: string },
+    {
+      status,
+      limit,
+      before,
+      person,
+    }: { status?: JobStatus; limit: number; before?: string; person?: string },
   ): Promise<Job[]> {
     const { rows } = await this.pool.query<JobRow>(
       `SELECT * FROM sluice_jobs j
         WHERE workspace_id = $1 AND ($2::text IS NULL OR status = $2)
+          AND ($5::text IS NULL OR request->>'requestedBy' = $5
+               OR coalesce(request->>'recipient', request->>'requestedBy') = $5)
           AND ($4::text IS NULL OR (created_at, job_id) < (
                 SELECT created_at, job_id FROM sluice_jobs WHERE job_id = $4 AND workspace_id = $1))
         ORDER BY created_at DESC, job_id DESC
         LIMIT $3`,
-      [workspaceId, status ?? null, limit, before ?? null],
+      [workspaceId, status ?? null, limit, before ?? null, person ?? null],
     );
     return rows.map(toJob);
   }

@@ -37,17 +37,32 @@ export const CsvColumnSchema = z.strictObject({
   filter: z.record(dimensionName, z.string().max(500)).optional(),
 });
 
-export const CsvGeneratorBodySchema = z.strictObject({
-  csvFormat: z.strictObject({
-    columns: z.array(CsvColumnSchema).min(1).max(500),
-    sortBy: z.array(
-      z.number({ message: 'sortBy holds column indices (integers into columns), not objects' }).int().min(0),
-      { message: 'sortBy must be an array of column indices' },
-    ),
-    rowFilters: z.array(dimensionName).min(1, { message: 'rowFilters needs at least one dimension' }).max(8),
-  }),
-  metricRequests: z.array(MetricRequestSchema).min(1).max(50),
-});
+/** Columns times metric requests in one CSV-generator body. */
+export const MAX_COLUMNS_TIMES_REQUESTS = 2_000;
+
+export const CsvGeneratorBodySchema = z
+  .strictObject({
+    csvFormat: z.strictObject({
+      columns: z.array(CsvColumnSchema).min(1).max(500),
+      sortBy: z.array(
+        z
+          .number({ message: 'sortBy holds column indices (integers into columns), not objects' })
+          .int()
+          .min(0),
+        { message: 'sortBy must be an array of column indices' },
+      ),
+      rowFilters: z
+        .array(dimensionName)
+        .min(1, { message: 'rowFilters needs at least one dimension' })
+        .max(8),
+    }),
+    metricRequests: z.array(MetricRequestSchema).min(1).max(50),
+  })
+  // Each metric column is bound to a request and read per row: the work grows with their product.
+  .refine((b) => b.csvFormat.columns.length * b.metricRequests.length <= MAX_COLUMNS_TIMES_REQUESTS, {
+    message: `columns × metricRequests at most ${MAX_COLUMNS_TIMES_REQUESTS} (the body's work limit)`,
+    path: ['csvFormat', 'columns'],
+  });
 
 export type CsvColumn = z.infer<typeof CsvColumnSchema>;
 export type CsvGeneratorBody = z.infer<typeof CsvGeneratorBodySchema>;

@@ -3,6 +3,11 @@ import { CsvGeneratorBodySchema } from './csv-generator.ts';
 import { MetricRequestSchema } from './metric-request.ts';
 import { ReportExportBodySchema } from './report-export.ts';
 
+/** The largest first part a caller may ask for (see ExportOptionsSchema.partSizeMiB). */
+export const MAX_CALLER_PART_SIZE_MIB = 64;
+/** A split file holds at least this many rows (unless it is the last): 888 rows are never 888 objects. */
+export const MIN_ROWS_PER_FILE = 1_000;
+
 /**
  * ExportRequested v1: what any team produces to `sluice.export.requests` (JSON value, key = workspaceId).
  * Changes stay compatible: new fields optional, nothing removed or retyped; a breaking change is v2.
@@ -81,13 +86,16 @@ export const ExportOptionsSchema = z.strictObject({
   delimiter: z.string().length(1).optional(),
   /** parquet */
   rowGroupRows: z.number().int().min(1_000).max(10_000_000).optional(),
-  /** First multipart part size; S3 allows 5 MiB to 5 GiB. */
-  partSizeMiB: z.number().int().min(5).max(5_120).optional(),
+  /**
+   * First multipart part size. S3 allows 5 MiB to 5 GiB, but a worker holds up to 4 parts in memory per
+   * running export (memory ≈ 5 × this), so callers get at most 64 MiB: 320 MiB per export at worst.
+   */
+  partSizeMiB: z.number().int().min(5).max(MAX_CALLER_PART_SIZE_MIB).optional(),
   /**
    * Split the output into `part-00001.<ext>` … files plus a `manifest.json`: a file closes at this many
    * rows, or at the first row boundary once it holds this many MiB (columnar formats: per row group).
    */
-  maxRowsPerFile: z.number().int().min(1).optional(),
+  maxRowsPerFile: z.number().int().min(MIN_ROWS_PER_FILE).optional(),
   maxFileSizeMiB: z.number().int().min(1).max(5_242_880).optional(),
   /**
    * Export a table in up to this many concurrent streams over ranges of its integer primary key (separate

@@ -11,6 +11,15 @@ const name = z
   .max(64)
   .regex(/^[A-Za-z][A-Za-z0-9_]*$/, { message: 'a name: letters, digits and _, starting with a letter' });
 
+/**
+ * Planning and running a metric request costs in proportion to the instants it spans and the periods it
+ * cuts them into (zone offsets are found across the span, one row comes back per period and entity), so both
+ * are capped: a request for 0001–9999 is a 400 naming the limit, not minutes of a blocked process.
+ */
+export const MAX_METRIC_SPAN_DAYS = 3_700;
+export const MAX_METRIC_PERIODS = 100_000;
+const PERIOD_MS = { hour: 3_600_000, day: 86_400_000, week: 7 * 86_400_000, month: 28 * 86_400_000 };
+
 export const AggregationPeriodSchema = z.enum(['hour', 'day', 'week', 'month']);
 
 export const MetricRequestSchema = z
@@ -39,7 +48,18 @@ export const MetricRequestSchema = z
   .refine((r) => Date.parse(r.start) <= Date.parse(r.end), {
     message: 'end must not be before start',
     path: ['end'],
-  });
+  })
+  .refine((r) => Date.parse(r.end) - Date.parse(r.start) <= MAX_METRIC_SPAN_DAYS * 86_400_000, {
+    message: `at most ${MAX_METRIC_SPAN_DAYS} days after start (the span limit)`,
+    path: ['end'],
+  })
+  .refine(
+    (r) => (Date.parse(r.end) - Date.parse(r.start)) / PERIOD_MS[r.aggregationPeriod] <= MAX_METRIC_PERIODS,
+    {
+      message: `at most ${MAX_METRIC_PERIODS} periods between start and end (the period limit)`,
+      path: ['aggregationPeriod'],
+    },
+  );
 
 export type MetricRequest = z.infer<typeof MetricRequestSchema>;
 export type AggregationPeriod = z.infer<typeof AggregationPeriodSchema>;

@@ -137,7 +137,13 @@ export function registerSchedulesCommand(program: Command, env: Env): void {
 }
 
 function identity(opts: { workspace: string; user?: string }): TokenIdentity {
-  return { tokenId: 'cli', workspaceId: opts.workspace, userId: opts.user ?? 'operator', kind: 'api' };
+  return {
+    tokenId: 'cli',
+    workspaceId: opts.workspace,
+    userId: opts.user ?? 'operator',
+    kind: 'api',
+    role: 'member',
+  };
 }
 
 function print(value: unknown): void {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { SluiceError } from '../../core/errors.ts';
 import { dialectOf } from '../../dialects/open-source.ts';
-import { redact } from '../../dialects/redact-url.ts';
+import { redactUrl as redact } from '../../core/redact.ts';
 import type { GrantedSourceConfig } from '../../planning/export-plan.ts';
 import { describeGrant, isRawSqlGranted, isWorkspaceGranted } from '../../security/source-grants.ts';
 import { readSourceConfigs } from '../config.ts';

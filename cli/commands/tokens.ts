@@ -1,5 +1,11 @@
 import type { Command } from 'commander';
-import { TOKEN_KINDS, type TokenKind, type TokenStore } from '../../auth/tokens.ts';
+import {
+  TOKEN_KINDS,
+  TOKEN_ROLES,
+  type TokenKind,
+  type TokenRole,
+  type TokenStore,
+} from '../../auth/tokens.ts';
 import { SluiceError } from '../../core/errors.ts';
 import { positiveInt, readDatabaseUrl } from '../config.ts';
 import type { Env } from '../env.ts';
@@ -17,10 +23,13 @@ export function registerTokensCommand(program: Command, env: Env): void {
     .requiredOption('--workspace <id>', 'workspace the token acts in')
     .requiredOption('--user <id>', 'user the token acts as')
     .requiredOption('--kind <kind>', 'api | interactive (decides the rate limit)')
+    .option('--role <role>', 'member (its own jobs) | admin (every job of the workspace)', 'member')
     .option('--expires-in-days <n>', 'expire after N days (default: never)')
     .action(async (opts) => {
       if (!(TOKEN_KINDS as readonly string[]).includes(opts.kind))
         throw new SluiceError('USAGE', `--kind must be one of ${TOKEN_KINDS.join(', ')}`);
+      if (!TOKEN_ROLES.includes(opts.role))
+        throw new SluiceError('USAGE', `--role must be one of ${TOKEN_ROLES.join(', ')}`);
       const days =
         opts.expiresInDays === undefined ? undefined : positiveInt('--expires-in-days', opts.expiresInDays);
       await withStore(env, async (store) => {
@@ -28,6 +37,7 @@ export function registerTokensCommand(program: Command, env: Env): void {
           workspaceId: opts.workspace,
           userId: opts.user,
           kind: opts.kind as TokenKind,
+          role: opts.role as TokenRole,
           ...(days === undefined ? {} : { expiresInSeconds: days * DAY_SECONDS }),
         });
         // The id goes to stderr so `TOKEN=$(sluice tokens create …)` captures the secret alone.
@@ -55,7 +65,7 @@ export function registerTokensCommand(program: Command, env: Env): void {
     .action(async (opts) => {
       await withStore(env, async (store) => {
         const now = Date.now();
-        const lines = ['id\tprefix\tuser\tkind\tcreated\texpires\tstatus'];
+        const lines = ['id\tprefix\tuser\tkind\trole\tcreated\texpires\tstatus'];
         for (const t of await store.list(opts.workspace)) {
           const status = t.revokedAt
             ? 'revoked'
@@ -64,9 +74,16 @@ export function registerTokensCommand(program: Command, env: Env): void {
               : 'active';
           const expires = t.expiresAt?.toISOString() ?? 'never';
           lines.push(
-            [t.tokenId, t.prefix + '…', t.userId, t.kind, t.createdAt.toISOString(), expires, status].join(
-              '\t',
-            ),
+            [
+              t.tokenId,
+              t.prefix + '…',
+              t.userId,
+              t.kind,
+              t.role,
+              t.createdAt.toISOString(),
+              expires,
+              status,
+            ].join('\t'),
           );
         }
         process.stdout.write(lines.join('\n') + '\n');

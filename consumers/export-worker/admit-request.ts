@@ -2,6 +2,7 @@ import { jobIdFor, requestHash } from '../../jobs/job-id.ts';
 import type { NewJob } from '../../jobs/job-store.ts';
 import { decodeRequestValue } from './decode-request.ts';
 import { parseTraceparent } from '../../observability/trace-context.ts';
+import { failedEvent } from './events.ts';
 import { deadLetter, emitOutcome, finishFailed, type InboundRecord, type OutcomeDeps } from './outcomes.ts';
 
 /**
@@ -41,16 +42,36 @@ export async function admitRequest(
     ...(trace ? { traceId: trace.traceId } : {}),
   });
 
-  const admitted = await deps.store.admit(job, group);
+  let admitted: Awaited<ReturnType<typeof deps.store.admit>>;
+  try {
+    admitted = await deps.store.admit(job, group);
+  } catch (err) {
+    // A value PostgreSQL refuses for what it is (SQLSTATE class 22 data exception, 54 program limit) is
+    // refused on every delivery: dead-lettered, never retried forever. Anything else (the store is
+    // unreachable) rejects, and the record is read again.
+    if (!isDeterministicDataError(err)) throw err;
+    await deadLetter(
+      deps,
+      record,
+      'REQUEST_MALFORMED',
+      `the job store refused the request: ${(err as Error).message}`,
+    );
+    return;
+  }
   switch (admitted.kind) {
-    case 'conflict':
-      await deadLetter(
-        deps,
-        record,
-        'REQUEST_CONFLICT',
-        `requestId ${JSON.stringify(requestId)} was already used in workspace ${workspaceId} for a different request (job ${job.jobId})`,
+    case 'conflict': {
+      const message = `requestId ${JSON.stringify(requestId)} was already used in workspace ${workspaceId} for a different request (job ${job.jobId})`;
+      await deadLetter(deps, record, 'REQUEST_CONFLICT', message);
+      // The producer is told too, on the topic it reads: the id is taken, by a request that is not its.
+      // The existing job is left alone (its own outcome is its requester's).
+      await deps.publisher.failed(
+        failedEvent(
+          { jobId: job.jobId, requestId, workspaceId },
+          { code: 'REQUEST_CONFLICT', message, retriable: false },
+        ),
       );
       return;
+    }
     case 'finished':
       // A redelivery of a finished job: answer from the store, at most one outcome event.
       if (!admitted.job.eventEmittedAt) await emitOutcome(deps, admitted.job);
@@ -69,4 +90,9 @@ export async function admitRequest(
       log.info('request.admitted', { status: admitted.job.status });
       onAdmitted();
   }
+}
+
+function isDeterministicDataError(err: unknown): boolean {
+  const sqlstate = (err as { code?: unknown } | null)?.code;
+  return typeof sqlstate === 'string' && /^(22|54)[0-9A-Z]{3}$/.test(sqlstate);
 }

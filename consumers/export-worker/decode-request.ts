@@ -1,5 +1,6 @@
 import { isConfluentAvro, type EventCodec } from '../../schemas/event-codec.ts';
 import { ExportRequestedSchema, type ExportRequested } from '../../schemas/export-requested.ts';
+import { findJsonLimitViolation } from '../../schemas/json-limits.ts';
 
 export type Decoded =
   | { kind: 'request'; request: ExportRequested; body: Record<string, unknown> }
@@ -52,6 +53,10 @@ function decodeRequestBody(parsed: unknown): Decoded {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     return { kind: 'malformed', reason: 'value is not a JSON object' };
   }
+  // Bytes no job row can hold (NUL, lone surrogates) or no walk should follow (nesting thousands deep):
+  // the same on every delivery, so set aside at once rather than retried.
+  const violation = findJsonLimitViolation(parsed);
+  if (violation) return { kind: 'malformed', reason: `${violation.field}: ${violation.rule}` };
   const body = parsed as Record<string, unknown>;
   const { workspaceId, requestId, version } = body;
   const workspace = ExportRequestedSchema.shape.workspaceId.safeParse(workspaceId);

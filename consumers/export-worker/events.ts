@@ -1,3 +1,4 @@
+import { redactText } from '../../core/redact.ts';
 import type { ExportCompleted, ExportFailed } from '../../schemas/export-outcome.ts';
 import type { Job, JobError } from '../../jobs/job.ts';
 import type { PresignedUrl } from '../../sinks/s3/presign.ts';
@@ -34,14 +35,15 @@ export function failedEvent(
   failedAt: Date = new Date(),
 ): ExportFailed {
   // Picked, not spread: callers pass the whole job, whose other fields (the request, its hash) are not
-  // part of the contract.
+  // part of the contract. A stored message may predate redaction, or come from a path that built it by
+  // hand: masked once more.
   return {
     version: 1,
     jobId: ids.jobId,
     requestId: ids.requestId,
     workspaceId: ids.workspaceId,
     code: error.code,
-    message: error.message,
+    message: redactText(error.message),
     retriable: error.retriable,
     failedAt: failedAt.toISOString(),
   };

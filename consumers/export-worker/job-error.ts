@@ -1,4 +1,5 @@
 import { isSluiceError } from '../../core/errors.ts';
+import { redactText } from '../../core/redact.ts';
 import type { JobError } from '../../jobs/job.ts';
 
 /**
@@ -7,6 +8,6 @@ import type { JobError } from '../../jobs/job.ts';
  */
 export function toJobError(err: unknown): JobError {
   if (isSluiceError(err)) return { code: err.code, message: err.message, retriable: err.retriable };
-  const message = err instanceof Error ? err.message : String(err);
+  const message = redactText(err instanceof Error ? err.message : String(err));
   return { code: 'INTERNAL_ERROR', message: `unexpected error: ${message}`, retriable: false };
 }

@@ -39,7 +39,7 @@ const duckdbDialect: SqlDialect = { name: 'duckdb', quoteIdent, placeholder: () 
  * stream then fails with QUERY_TIMEOUT or the abort's reason.
  */
 export function createDuckdbSource({ path, statementTimeoutMs }: DuckdbSourceOptions): Source {
-  const instance = DuckDBInstance.create(path);
+  const instance = DuckDBInstance.create(path, readOnlyConfig(path));
 
   async function connect(): Promise<DuckDBConnection> {
     const conn = await (await instance).connect();
@@ -138,6 +138,13 @@ export function createDuckdbSource({ path, statementTimeoutMs }: DuckdbSourceOpt
           });
         }
         if (err instanceof SluiceError) return err;
+        if (/read-only mode|read-only transaction/i.test((err as Error).message)) {
+          return new SluiceError(
+            'QUERY_NOT_READ_ONLY',
+            `exports run read-only; the statement would change data or schema: ${(err as Error).message}`,
+            { cause: err },
+          );
+        }
         return new SluiceError('QUERY_FAILED', `DuckDB rejected the query: ${(err as Error).message}`, {
           cause: err,
         });
@@ -180,6 +187,18 @@ export function createDuckdbSource({ path, statementTimeoutMs }: DuckdbSourceOpt
       (await instance).closeSync();
     },
   };
+}
+
+/**
+ * Exports only read: a database file is attached read-only (writes fail), and file system access is off
+ * (no `COPY … TO`, `ATTACH`, `read_csv` of the worker's files, extension installs) — it cannot be turned
+ * back on while the database runs. An in-memory database cannot be opened read-only; it holds nothing but
+ * what its own queries create, and file access is off for it too.
+ */
+export function readOnlyConfig(path: string): Record<string, string> {
+  const config: Record<string, string> = { enable_external_access: 'false' };
+  if (path !== ':memory:' && path !== '') config.access_mode = 'READ_ONLY';
+  return config;
 }
 
 function logicalType(type: DuckDBType): LogicalType {

@@ -19,6 +19,7 @@ const ER_QUERY_INTERRUPTED = 1317;
 const ER_STATEMENT_TIMEOUT = 1969; // MariaDB max_statement_time
 const ER_QUERY_TIMEOUT = 3024; // MySQL max_execution_time
 const ER_ACCESS_DENIED_NO_PASSWORD = 1698;
+const ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION = 1792;
 
 /** The server or the network is briefly unable, not the query wrong: trying again may well work. */
 const TRANSIENT = new Set<number | string>([
@@ -73,6 +74,8 @@ export function toSluiceError(err: unknown, doing: string): SluiceError {
       return new SluiceError('QUERY_TIMEOUT', message, options);
     case ER_QUERY_INTERRUPTED:
       return new SluiceError('QUERY_CANCELLED', message, options);
+    case ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION:
+      return notReadOnly(message, options);
   }
   if ((e.errno !== undefined && TRANSIENT.has(e.errno)) || (e.code !== undefined && TRANSIENT.has(e.code))) {
     const code = e.errno === 1205 || e.errno === 1213 ? 'QUERY_FAILED' : 'SOURCE_UNAVAILABLE';
@@ -86,6 +89,18 @@ export function toSluiceError(err: unknown, doing: string): SluiceError {
     return new SluiceError('SOURCE_UNAVAILABLE', message, options);
   }
   return new SluiceError('QUERY_FAILED', message, options);
+}
+
+/** Exports only read: a statement that would change data or schema is refused, and changes nothing. */
+export function notReadOnly(
+  message: string,
+  options: { cause?: unknown; details?: Record<string, unknown> } = {},
+) {
+  return new SluiceError(
+    'QUERY_NOT_READ_ONLY',
+    `exports run read-only; the statement would change data or schema: ${message}`,
+    options,
+  );
 }
 
 export function cancelled(reason: unknown): SluiceError {

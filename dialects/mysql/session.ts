@@ -1,5 +1,5 @@
 import mysql, { type ConnectionOptions, type FieldPacket, type PoolConnection, type TypeCast } from 'mysql2';
-import { redact } from '../redact-url.ts';
+import { redactUrl } from '../../core/redact.ts';
 import { toSluiceError } from './errors.ts';
 
 export interface SessionOptions {
@@ -19,7 +19,13 @@ export interface Lease {
   rows(sql: string, params?: unknown[]): Promise<unknown[][]>;
   /** Column definitions of a statement, from the server's prepare: nothing is executed. */
   prepareFields(sql: string): Promise<FieldPacket[]>;
-  /** Back into the pool: only when no statement is running on it. */
+  /**
+   * Opens the transaction a statement of the caller's runs in: `START TRANSACTION READ ONLY`, so data
+   * changes fail (ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION) even when a statement would lift the session's
+   * read-only mode for itself (MariaDB's `SET STATEMENT tx_read_only = 0 FOR …`). Ended by release().
+   */
+  beginReadOnly(): Promise<void>;
+  /** Back into the pool: only when no statement is running on it. A read-only transaction is committed first. */
   release(): void;
   /**
    * Stops the running statement on the server (KILL QUERY from a second connection), then closes the
@@ -85,7 +91,7 @@ export function createConnector(options: SessionOptions): Connector {
   function getConnection(): Promise<PoolConnection> {
     return new Promise((resolve, reject) => {
       pool.getConnection((err, conn) => {
-        if (err) reject(toSluiceError(err, `cannot connect to ${redact(url)}`));
+        if (err) reject(toSluiceError(err, `cannot connect to ${redactUrl(url)}`));
         else resolve(conn);
       });
     });
@@ -117,6 +123,9 @@ export function createConnector(options: SessionOptions): Connector {
       `SET ${settings.map(([assignment]) => `SESSION ${assignment}`).join(', ')}`,
       settings.flatMap(([, value]) => (value === undefined ? [] : [value])),
     );
+    // Every statement on a source connection is read-only, autocommit ones and DDL included (an explicit
+    // READ ONLY transaction alone does not stop DDL, whose implicit commit ends it first).
+    await rowsOn(conn, 'SET SESSION TRANSACTION READ ONLY');
   }
 
   async function killQuery(threadId: number): Promise<void> {
@@ -160,6 +169,7 @@ function lease(conn: PoolConnection, killQuery: (threadId: number) => Promise<vo
   // Once given back, released or closed, every later call is a no-op: a result that ends while its KILL is
   // on the way must not put the connection back into the pool.
   let onLoan = true;
+  let inTransaction = false;
   const closeSocket = () => {
     // Late socket errors from a connection we are done with must not become uncaught exceptions.
     conn.on('error', () => {});
@@ -182,9 +192,16 @@ function lease(conn: PoolConnection, killQuery: (threadId: number) => Promise<vo
           resolve(fields);
         });
       }),
+    async beginReadOnly() {
+      await rowsOn(conn, 'START TRANSACTION READ ONLY');
+      inTransaction = true;
+    },
     release() {
       if (!onLoan) return;
       onLoan = false;
+      // Queued on the connection ahead of whatever its next borrower sends, so nobody reads in our
+      // snapshot; a COMMIT of a read-only transaction has nothing to lose if it fails.
+      if (inTransaction) conn.query('COMMIT', () => {});
       conn.release();
     },
     async abandon() {

@@ -131,6 +131,8 @@ export function createMysqlSource(options: MysqlSourceOptions): Source {
       const lease = await connector.acquire();
       let compiled: Compiled;
       try {
+        if (query.kind === 'sql') await checkReturnsRows(lease, query.sql);
+        await lease.beginReadOnly();
         compiled = await compileOn(lease, query);
         if (timeoutMs !== undefined) {
           flavor ??= await serverFlavor(lease);
@@ -174,6 +176,21 @@ export function createMysqlSource(options: MysqlSourceOptions): Source {
       await connector.end();
     },
   };
+}
+
+/**
+ * A caller's statement is prepared before it runs: one that returns no rows (DDL, SET, CALL without a
+ * result) is refused without running — the text protocol would otherwise have executed it to find out, and
+ * DDL commits implicitly, outside any read-only transaction.
+ */
+async function checkReturnsRows(lease: Lease, sql: string): Promise<void> {
+  let fields: FieldPacket[];
+  try {
+    fields = await lease.prepareFields(sql);
+  } catch (err) {
+    throw toSluiceError(err, 'MySQL could not prepare the query');
+  }
+  if (fields.length === 0) throw invalidFields([{ field: 'query.sql', rule: 'must return rows (a SELECT)' }]);
 }
 
 /** Each result column, from its packet, refined by information_schema for table queries. */

@@ -51,6 +51,14 @@ function fromServer(err: DatabaseError, target: string): SluiceError {
         )
       : new SluiceError('QUERY_CANCELLED', `PostgreSQL cancelled the query: ${said}`, options);
   }
+  // read_only_sql_transaction: the statement would have written; the read-only transaction stopped it.
+  if (sqlstate === '25006') {
+    return new SluiceError(
+      'QUERY_NOT_READ_ONLY',
+      `exports run read-only; the statement would change data or schema: ${said}`,
+      options,
+    );
+  }
   if (sqlstate === '42P01') return new SluiceError('TABLE_NOT_FOUND', said, options);
   if (sqlstate === '42703') return new SluiceError('COLUMN_NOT_FOUND', said, options);
   // Connection exceptions, shutdown, too many connections, recovery: the server, not the query.

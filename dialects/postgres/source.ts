@@ -73,6 +73,9 @@ export function createPostgresSource({
   pool.on('error', () => {});
   const types = createTypeCatalog();
   const setupSql = sessionSetup(statementTimeoutMs);
+  // Connections whose session is known to be ours. One that runs a caller's SQL leaves this set first: the
+  // statement may have changed a setting for later ones (set_config('default_transaction_read_only', …)),
+  // so the next lease sets the session up again.
   const prepared = new WeakSet<PoolClient>();
 
   async function lease(): Promise<Lease> {
@@ -158,6 +161,7 @@ export function createPostgresSource({
       let compiled: CompiledQuery;
       let plans: ColumnPlan[];
       try {
+        if (query.kind === 'sql') prepared.delete(l.client);
         const compiledQuery = await compileOn(l.client, query);
         compiled = compiledQuery.compiled;
         plans = await planOn(l.client, compiled, compiledQuery.table);
@@ -194,6 +198,7 @@ export function createPostgresSource({
       let plans: ColumnPlan[];
       let expressions: string[] | undefined;
       try {
+        if (query.kind === 'sql') prepared.delete(l.client);
         const compiledQuery = await compileOn(l.client, query);
         compiled = compiledQuery.compiled;
         plans = await planOn(l.client, compiled, compiledQuery.table);

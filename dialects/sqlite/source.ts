@@ -94,8 +94,14 @@ export function createSqliteSource({ filename, readonly = true }: SqliteSourceOp
       const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
       const compiled = compile(query);
       const stmt = prepare(compiled);
-      const rows = stmt.iterate(...(compiled.params as unknown[])) as IterableIterator<Row>;
-      const first = readBatch(rows, batchRows);
+      let rows: IterableIterator<Row>;
+      let first: RowBatch;
+      try {
+        rows = stmt.iterate(...(compiled.params as unknown[])) as IterableIterator<Row>;
+        first = readBatch(rows, batchRows);
+      } catch (err) {
+        throw fromSqlite(err);
+      }
       const columns = stmt.columns().map((c, i): Column => {
         const col = columnFromDeclared(c.name, c.type);
         if (c.type !== null) return col;
@@ -121,6 +127,27 @@ export function createSqliteSource({ filename, readonly = true }: SqliteSourceOp
       db.close();
     },
   };
+}
+
+/**
+ * The database is opened read-only, so a statement that writes (`DELETE … RETURNING`) fails with
+ * SQLITE_READONLY at its first step and changes nothing.
+ */
+function fromSqlite(err: unknown): unknown {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && code.startsWith('SQLITE_READONLY')) {
+    return new SluiceError(
+      'QUERY_NOT_READ_ONLY',
+      `exports run read-only; the statement would change data or schema: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  if (typeof code === 'string' && code.startsWith('SQLITE_')) {
+    return new SluiceError('QUERY_FAILED', `SQLite rejected the query: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  return err;
 }
 
 function readBatch(rows: Iterator<Row>, max: number): RowBatch {

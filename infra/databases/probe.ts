@@ -1,18 +1,8 @@
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { SluiceError } from '../../core/errors.ts';
+import { redactUrl } from '../../core/redact.ts';
 import { describeError } from '../wait-until.ts';
-
-/** The URL without its password, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
-}
 
 export async function probePostgres(url: string): Promise<void> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });

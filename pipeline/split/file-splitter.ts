@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { Writable } from 'node:stream';
+import { SluiceError } from '../../core/errors.ts';
 import type { StoredObject } from '../../sinks/sink.ts';
 import type { Chunker } from './chunkers.ts';
 
@@ -18,7 +19,15 @@ export interface SplitLimits {
   maxRows: number;
   /** Infinity for no limit. */
   maxBytes: number;
+  /** Files one stream may write; MAX_FILES_PER_STREAM unless given. */
+  maxFiles?: number;
 }
+
+/**
+ * Every file is an object, an upload and a manifest entry: a split that would write more than this many
+ * files from one stream fails (REQUEST_INVALID naming the split options) and deletes what it wrote.
+ */
+export const MAX_FILES_PER_STREAM = 10_000;
 
 export interface SplitFile {
   stored: StoredObject;
@@ -125,6 +134,20 @@ export class FileSplitter<T> extends Writable {
   #open(): { file: OpenFile; rows: number } {
     // Destroyed while a write was waiting: no new file may start after the cleanup has begun.
     if (this.destroyed) throw new Error('split export stopped');
+    const maxFiles = this.#o.limits.maxFiles ?? MAX_FILES_PER_STREAM;
+    if (this.#files >= maxFiles) {
+      throw new SluiceError(
+        'REQUEST_INVALID',
+        `the export would write more than ${maxFiles} files; raise options.maxRowsPerFile or options.maxFileSizeMiB`,
+        {
+          details: {
+            errors: [
+              { field: 'options.maxRowsPerFile', rule: `at most ${maxFiles} files per export stream` },
+            ],
+          },
+        },
+      );
+    }
     this.#files++;
     const current = { file: this.#o.open(), rows: 0 };
     // Registered the moment it commits (this callback runs before any other awaiting the same promise), so

@@ -8,6 +8,7 @@ import { registerJobRoutes } from './routes-jobs.ts';
 import { registerObservability } from './routes-observability.ts';
 import { registerReportRoutes } from './routes-reports.ts';
 import { registerScheduleRoutes } from './routes-schedules.ts';
+import { registerRequestGuards } from './request-guards.ts';
 
 /** The HTTP API as a fastify instance, not yet listening: `inject()` it in tests or `listen()` it. */
 export function buildApiApp(deps: ApiDeps): FastifyInstance {
@@ -23,6 +24,7 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
   );
 
   registerObservability(app, deps.metrics);
+  registerRequestGuards(app, deps);
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/openapi.json', async () => openApiDocument);
   registerExportRoutes(app, deps);

@@ -14,7 +14,10 @@ export function bearerToken(header: string | undefined): string | undefined {
  * malformed, unknown, revoked or expired token alike, so the answer reveals nothing about which.
  */
 export async function authenticate(tokens: TokenStore, req: FastifyRequest): Promise<TokenIdentity> {
+  // Already established by the onRequest guard (request-guards.ts): one token lookup per request.
+  if (req.sluiceIdentity) return req.sluiceIdentity;
   const token = bearerToken(req.headers.authorization);
   if (token === undefined) throw new SluiceError('UNAUTHENTICATED', 'send Authorization: Bearer <token>');
-  return tokens.require(token);
+  req.sluiceIdentity = await tokens.require(token);
+  return req.sluiceIdentity;
 }

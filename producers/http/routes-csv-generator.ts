@@ -9,6 +9,7 @@ import { TERMINAL_STATUSES, type Job } from '../../jobs/job.ts';
 import { DEFAULT_URL_TTL_SECONDS } from '../../schemas/export-requested.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { authenticate } from './auth.ts';
+import { callerRequestId } from './request-id.ts';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_STATUS, problemType } from './problem.ts';
 import { acceptExport, type CallerRequest } from './routes-exports.ts';
 
@@ -80,7 +81,7 @@ async function generate(
       .code(200)
       .headers({ ...headers, ...location, 'content-type': 'text/plain; charset=utf-8' })
       .send(
-        formatActionResponse(job.requestId, [
+        formatActionResponse(callerRequestId(job.requestId), [
           { bucket: job.result.bucket, key: job.result.key, signedUrl: url.url },
         ]),
       );

@@ -1,4 +1,3 @@
-import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { RatePolicies, type RatePolicy, type RatePolicySet } from '../../auth/rate-limiter.ts';
@@ -17,6 +16,7 @@ import { ExportRequestedSchema, type ExportRequested } from '../../schemas/expor
 import { ReportExportBodySchema } from '../../schemas/report-export.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { authenticate } from './auth.ts';
+import { apiRequestId, CallerRequestIdSchema, defaultRequestId } from './request-id.ts';
 import {
   fieldErrorsFromZod,
   invalid,
@@ -39,11 +39,11 @@ export const ExportBodySchema = ExportRequestedSchema.omit({
   workspaceId: true,
   requestedBy: true,
   recipient: true,
-}).extend({ requestId: ExportRequestedSchema.shape.requestId.optional() });
+}).extend({ requestId: CallerRequestIdSchema.optional() });
 
 /** `POST /v1/reports/{id}/export`: the seed's `{format, pages, filters}`, plus the export fields a caller owns. */
 export const ReportExportRouteSchema = ReportExportBodySchema.extend({
-  requestId: ExportRequestedSchema.shape.requestId.optional(),
+  requestId: CallerRequestIdSchema.optional(),
   urlTtlSeconds: ExportRequestedSchema.shape.urlTtlSeconds,
 });
 
@@ -117,12 +117,6 @@ export function parseReportBody(
   };
 }
 
-/** The requestId when the caller gave none: stable per Idempotency-Key, so a retry is the same job. */
-export function defaultRequestId(idempotencyKey: string | undefined): string {
-  if (idempotencyKey === undefined) return randomUUID();
-  return `idem-${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 40)}`;
-}
-
 export function ratePolicyFor(identity: TokenIdentity, policies: RatePolicySet = RatePolicies): RatePolicy {
   return identity.kind === 'api' ? policies.api : policies.interactive;
 }
@@ -169,7 +163,12 @@ export async function acceptExport(
   let lockId: string | undefined;
   if (key !== undefined) {
     const fingerprint = requestFingerprint({ method: req.method, path: req.url, body: req.body });
-    const begun = await deps.idempotency.begin({ workspaceId: identity.workspaceId, key, fingerprint });
+    const begun = await deps.idempotency.begin({
+      workspaceId: identity.workspaceId,
+      userId: identity.userId,
+      key,
+      fingerprint,
+    });
     if (begun.kind === 'replay')
       return { response: begun.response, headers: { 'idempotent-replayed': 'true' } };
     const refusal = idempotencyError(begun);
@@ -180,20 +179,29 @@ export async function acceptExport(
   let response: StoredResponse;
   let extraHeaders: Record<string, string> = {};
   try {
-    const policy = ratePolicyFor(identity, deps.ratePolicies);
-    const decision = await deps.rateLimiter.check(policy, identity);
-    extraHeaders = rateLimitHeaders(policy, decision);
-    if (!decision.allowed) {
-      throw new SluiceError('RATE_LIMITED', `rate limit exceeded; retry in ${decision.retryAfterSeconds} s`, {
-        retriable: true,
-      });
+    if (req.sluiceRateHeaders) {
+      // Spent in onRequest, before the body was read or planned (request-guards.ts).
+      extraHeaders = req.sluiceRateHeaders;
+    } else {
+      const policy = ratePolicyFor(identity, deps.ratePolicies);
+      const decision = await deps.rateLimiter.check(policy, identity);
+      extraHeaders = rateLimitHeaders(policy, decision);
+      if (!decision.allowed) {
+        throw new SluiceError(
+          'RATE_LIMITED',
+          `rate limit exceeded; retry in ${decision.retryAfterSeconds} s`,
+          {
+            retriable: true,
+          },
+        );
+      }
     }
     const request: ExportRequested = {
       version: 1,
       workspaceId: identity.workspaceId,
       requestedBy: identity.userId,
       ...caller,
-      requestId: caller.requestId ?? defaultRequestId(key),
+      requestId: apiRequestId(caller.requestId ?? defaultRequestId(identity.userId, key)),
     };
     // Every rule the worker would apply, applied now: what is knowable is a 4xx before any job exists.
     await planExport(request, deps.planning);
@@ -214,7 +222,7 @@ export async function acceptExport(
   }
 
   if (key !== undefined) {
-    const ref = { workspaceId: identity.workspaceId, key, lockId };
+    const ref = { workspaceId: identity.workspaceId, userId: identity.userId, key, lockId };
     // 5xx, 409 and 429 are not answers to the request but to the moment: a retry must run it again.
     const transient = response.status >= 500 || response.status === 409 || response.status === 429;
     if (transient) await deps.idempotency.abandon(ref);

@@ -5,6 +5,8 @@ import type { Job } from '../../jobs/job.ts';
 import { DEFAULT_URL_TTL_SECONDS } from '../../schemas/export-requested.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { authenticate } from './auth.ts';
+import { canAccessJob, listingOwner } from './job-access.ts';
+import type { TokenIdentity } from '../../auth/tokens.ts';
 import { fieldErrorsFromZod, invalid } from './problem.ts';
 
 const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
@@ -45,10 +47,10 @@ export function jobView(job: Job): JobView {
 const notFound = (id: string) => new SluiceError('JOB_NOT_FOUND', `no job ${JSON.stringify(id)}`);
 
 export function registerJobRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  /** The job, if it is this workspace's; another workspace's job is indistinguishable from none. */
-  const ownJob = async (id: string, workspaceId: string): Promise<Job> => {
+  /** The job, if this caller may see it (job-access.ts); anyone else's is indistinguishable from none. */
+  const ownJob = async (id: string, identity: TokenIdentity): Promise<Job> => {
     const job = await deps.jobs.get(id);
-    if (!job || job.workspaceId !== workspaceId) throw notFound(id);
+    if (!job || !canAccessJob(identity, job)) throw notFound(id);
     return job;
   };
 
@@ -57,8 +59,10 @@ export function registerJobRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const parsed = ListJobsQuerySchema.safeParse(req.query ?? {});
     if (!parsed.success) throw invalid(fieldErrorsFromZod(parsed.error));
     const { status, limit, before } = parsed.data;
+    const person = listingOwner(identity);
     const jobs = await deps.jobs.listForWorkspace(identity.workspaceId, {
       limit,
+      ...(person === undefined ? {} : { person }),
       ...(status ? { status } : {}),
       ...(before ? { before } : {}),
     });
@@ -77,12 +81,12 @@ export function registerJobRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.get<{ Params: { id: string } }>('/v1/jobs/:id', async (req) => {
     const identity = await authenticate(deps.tokens, req);
-    return jobView(await ownJob(req.params.id, identity.workspaceId));
+    return jobView(await ownJob(req.params.id, identity));
   });
 
   app.get<{ Params: { id: string } }>('/v1/jobs/:id/result', async (req) => {
     const identity = await authenticate(deps.tokens, req);
-    const job = await ownJob(req.params.id, identity.workspaceId);
+    const job = await ownJob(req.params.id, identity);
     if (job.status !== 'succeeded' || !job.result) {
       throw new SluiceError('JOB_NOT_SUCCEEDED', `job ${job.jobId} is ${job.status}, not succeeded`, {
         details: { status: job.status },
@@ -95,6 +99,7 @@ export function registerJobRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.delete<{ Params: { id: string } }>('/v1/jobs/:id', async (req, reply) => {
     const identity = await authenticate(deps.tokens, req);
+    await ownJob(req.params.id, identity);
     const outcome = await deps.jobs.cancel(req.params.id, identity.workspaceId);
     if (outcome.kind === 'not_found') throw notFound(req.params.id);
     if (outcome.kind === 'finished') {

@@ -103,6 +103,7 @@ export function registerReportRoutes(app: FastifyInstance, deps: ApiDeps): void 
       workspaceId: link.workspaceId,
       userId: link.createdBy,
       kind: 'api' as const,
+      role: 'member' as const,
     };
     return submitExport(deps, req, reply, identity, () =>
       parseReportBody(deps, link.reportId, req.body, { watermark: link.watermark }),

@@ -30,8 +30,19 @@ describe('workspace tokens', () => {
     const { token, id } = await store.create({ workspaceId, userId: 'ana', kind: 'api' });
     expect(token).toMatch(/^slc_[0-9A-Za-z]{43}$/);
     expect(id).toMatch(/^tok_[0-9A-Za-z]{16}$/);
-    expect(await store.authenticate(token)).toEqual({ tokenId: id, workspaceId, userId: 'ana', kind: 'api' });
+    expect(await store.authenticate(token)).toEqual({
+      tokenId: id,
+      workspaceId,
+      userId: 'ana',
+      kind: 'api',
+      role: 'member',
+    });
     await expect(store.require(token)).resolves.toMatchObject({ workspaceId });
+    const admin = await store.create({ workspaceId, userId: 'root', kind: 'api', role: 'admin' });
+    expect(await store.authenticate(admin.token)).toMatchObject({ userId: 'root', role: 'admin' });
+    await expect(
+      store.create({ workspaceId, userId: 'x', kind: 'api', role: 'owner' as 'admin' }),
+    ).rejects.toMatchObject({ code: 'REQUEST_INVALID', details: { field: 'role' } });
   });
 
   it('stores only the hash and a display prefix, never the secret', async () => {

@@ -35,7 +35,7 @@ describe('idempotency keys', () => {
   });
 
   it('runs a new key once, then replays the same response for the same body', async () => {
-    const ref = { workspaceId: ws(), key: randomUUID() };
+    const ref = { workspaceId: ws(), userId: 'ana', key: randomUUID() };
     const fingerprint = fp({ format: 'csv', source: 'wh' });
     const first = await store.begin({ ...ref, fingerprint });
     expect(first.kind).toBe('new');
@@ -49,7 +49,7 @@ describe('idempotency keys', () => {
   });
 
   it('refuses the same key with a different body, in flight or completed', async () => {
-    const ref = { workspaceId: ws(), key: randomUUID() };
+    const ref = { workspaceId: ws(), userId: 'ana', key: randomUUID() };
     await store.begin({ ...ref, fingerprint: fp({ format: 'csv' }) });
     const inFlight = await store.begin({ ...ref, fingerprint: fp({ format: 'parquet' }) });
     expect(inFlight).toEqual({ kind: 'mismatch' });
@@ -65,7 +65,7 @@ describe('idempotency keys', () => {
 
   it('lets exactly one of two concurrent first requests run, across connections', async () => {
     for (let round = 0; round < 5; round++) {
-      const ref = { workspaceId: ws(), key: randomUUID() };
+      const ref = { workspaceId: ws(), userId: 'ana', key: randomUUID() };
       const fingerprint = fp({ round });
       const other = new pg.Pool({ connectionString: inject('infra').DATABASE_URL, max: 2 });
       try {
@@ -83,7 +83,7 @@ describe('idempotency keys', () => {
   });
 
   it('abandons a failed attempt so a retry runs again', async () => {
-    const ref = { workspaceId: ws(), key: randomUUID() };
+    const ref = { workspaceId: ws(), userId: 'ana', key: randomUUID() };
     const fingerprint = fp({ n: 1 });
     const first = await store.begin({ ...ref, fingerprint });
     expect(await store.abandon({ ...ref, lockId: (first as { lockId: string }).lockId })).toBe(true);
@@ -96,7 +96,7 @@ describe('idempotency keys', () => {
 
   it('takes over an in-flight key whose owner crashed, and fences the old owner off', async () => {
     const crashing = new IdempotencyStore(pool, { lockTimeoutSeconds: 60 });
-    const ref = { workspaceId: ws(), key: randomUUID() };
+    const ref = { workspaceId: ws(), userId: 'ana', key: randomUUID() };
     const fingerprint = fp({ n: 2 });
     const dead = await crashing.begin({ ...ref, fingerprint });
     expect((await crashing.begin({ ...ref, fingerprint })).kind).toBe('conflict_in_flight');
@@ -119,7 +119,7 @@ describe('idempotency keys', () => {
     ).toBe(true);
     expect(await crashing.begin({ ...ref, fingerprint })).toEqual({ kind: 'replay', response: accepted });
     // A different body is still a mismatch even when the lock is stale: the key stays bound to its request.
-    const other = { workspaceId: ref.workspaceId, key: randomUUID() };
+    const other = { workspaceId: ref.workspaceId, userId: 'ana', key: randomUUID() };
     await crashing.begin({ ...other, fingerprint });
     await pool.query(
       `UPDATE sluice_idempotency_keys SET locked_at = locked_at - interval '61 seconds'
@@ -130,8 +130,8 @@ describe('idempotency keys', () => {
   });
 
   it('keeps keys ≥ 24 h, purges expired ones, and treats an expired key as free', async () => {
-    const ref = { workspaceId: ws(), key: randomUUID() };
-    const kept = { workspaceId: ref.workspaceId, key: randomUUID() };
+    const ref = { workspaceId: ws(), userId: 'ana', key: randomUUID() };
+    const kept = { workspaceId: ref.workspaceId, userId: 'ana', key: randomUUID() };
     for (const r of [ref, kept]) {
       await store.begin({ ...r, fingerprint: fp({ a: 1 }) });
       await store.complete({ ...r, response: accepted });
@@ -161,10 +161,13 @@ describe('idempotency keys', () => {
     expect(left.rows.map((r) => r.key)).toEqual([kept.key]);
   });
 
-  it('scopes keys per workspace', async () => {
+  it('scopes keys per person: another workspace, or a colleague in the same one, has keys of its own', async () => {
     const key = randomUUID();
-    const a = { workspaceId: ws(), key };
-    const b = { workspaceId: ws(), key };
+    const a = { workspaceId: ws(), userId: 'ana', key };
+    const b = { workspaceId: ws(), userId: 'ana', key };
+    const colleague = { ...a, userId: 'bob' };
+    expect((await store.begin({ ...colleague, fingerprint: fp({ w: 'a' }) })).kind).toBe('new');
+    await store.complete({ ...colleague, response: accepted });
     expect((await store.begin({ ...a, fingerprint: fp({ w: 'a' }) })).kind).toBe('new');
     expect((await store.begin({ ...b, fingerprint: fp({ w: 'b' }) })).kind).toBe('new');
     await store.complete({ ...a, response: accepted });
@@ -175,12 +178,16 @@ describe('idempotency keys', () => {
   it('validates keys and its own configuration', async () => {
     const workspaceId = ws();
     for (const key of ['', 'x'.repeat(256), 'naïve', 'tab\there', 'line\nbreak']) {
-      await expect(store.begin({ workspaceId, key, fingerprint: fp({}) })).rejects.toMatchObject({
+      await expect(
+        store.begin({ workspaceId, userId: 'ana', key, fingerprint: fp({}) }),
+      ).rejects.toMatchObject({
         code: 'REQUEST_INVALID',
         details: { field: 'Idempotency-Key' },
       });
     }
-    expect((await store.begin({ workspaceId, key: 'x'.repeat(255), fingerprint: fp({}) })).kind).toBe('new');
+    expect(
+      (await store.begin({ workspaceId, userId: 'ana', key: 'x'.repeat(255), fingerprint: fp({}) })).kind,
+    ).toBe('new');
     expect(() => new IdempotencyStore(pool, { ttlSeconds: 3600 })).toThrow(
       expect.objectContaining({ code: 'CONFIG_INVALID' }),
     );

@@ -44,7 +44,13 @@ describe('scheduled exports are mailed to each recipient as they would see them 
   const run = randomUUID().slice(0, 8);
   const ws = `sd-${run}`;
   const who = (name: string) => `${name}-${run}@x.example`;
-  const identity: TokenIdentity = { tokenId: 't', workspaceId: ws, userId: who('owner'), kind: 'api' };
+  const identity: TokenIdentity = {
+    tokenId: 't',
+    workspaceId: ws,
+    userId: who('owner'),
+    kind: 'api',
+    role: 'member',
+  };
   let engines: MetricEngines;
   let pool: pg.Pool;
   let boss: PgBoss;

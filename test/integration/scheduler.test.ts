@@ -42,7 +42,13 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 describe('scheduler: two processes, real ticks', () => {
   const run = randomUUID().slice(0, 8);
   const ws = `sched-${run}`;
-  const identity: TokenIdentity = { tokenId: 't', workspaceId: ws, userId: 'ana@x.example', kind: 'api' };
+  const identity: TokenIdentity = {
+    tokenId: 't',
+    workspaceId: ws,
+    userId: 'ana@x.example',
+    kind: 'api',
+    role: 'member',
+  };
   const exportBody = {
     source: 'pg',
     query: { kind: 'table', table: `sched_t_${run}` },

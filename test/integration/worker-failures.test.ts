@@ -90,6 +90,49 @@ describe('export worker: bad input, redelivery', () => {
     expect(other.headers[DlqHeaders.reason]).toMatch(/no valid workspaceId and requestId/);
   });
 
+  it('dead-letters NUL, a lone surrogate and deep nesting with the reason, and the partition keeps flowing', async () => {
+    const marker = randomUUID();
+    const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
+    const hostile: [string, RegExp][] = [
+      [JSON.stringify(request({ requestedBy: `nul\u0000${marker}` })), /requestedBy: must not contain NUL/],
+      [
+        JSON.stringify(request({ requestedBy: marker })).replace(marker, `${marker}\\ud800`),
+        /requestedBy: must be well-formed Unicode/,
+      ],
+      [
+        JSON.stringify(request({ requestedBy: marker })).replace(
+          '"format"',
+          `"deep":${deep(20_000)},"format"`,
+        ),
+        /deep(\.0)+: nested at most 32 levels deep/,
+      ],
+    ];
+    for (const [value] of hostile) await send(value);
+    // A good request behind them on the same partition (same key) is still answered.
+    const after = request();
+    await send(JSON.stringify(after));
+    const letters = await recorder.waitFor(
+      (r) => r.topic === Topics.requestsDlq && (r.value?.includes(marker) ?? false),
+      hostile.length,
+    );
+    for (const [value, reason] of hostile) {
+      const letter = letters.find((l) => l.value!.toString() === value);
+      expect(letter, String(reason)).toBeDefined();
+      expect(letter!.headers[DlqHeaders.reason]).toMatch(reason);
+    }
+    await recorder.waitFor((r) => r.topic === Topics.completed && r.json().requestId === after.requestId);
+  });
+
+  it('a raw SQL export that would delete rows fails QUERY_NOT_READ_ONLY and deletes nothing', async () => {
+    const body = request({
+      source: 'wh_raw',
+      query: { kind: 'sql', sql: `WITH d AS (DELETE FROM ${schema}.items RETURNING *) SELECT * FROM d` },
+    });
+    await send(JSON.stringify(body));
+    expect(await failureOf(body.requestId)).toMatchObject({ code: 'QUERY_NOT_READ_ONLY', retriable: false });
+    expect((await db.query(`SELECT count(*)::int AS n FROM ${schema}.items`)).rows[0].n).toBe(500);
+  });
+
   const failures: [string, Record<string, unknown>, string, RegExp][] = [
     ['an invalid request', { requestedBy: undefined }, 'REQUEST_INVALID', /requestedBy/],
     // Which sources exist is not told to a caller.
@@ -215,5 +258,13 @@ describe('export worker: bad input, redelivery', () => {
         r.value!.includes(body.requestId),
     );
     expect(letter!.headers[DlqHeaders.reason]).toMatch(/different request/);
+    // The producer hears it on the failed topic, not only through the DLQ.
+    expect(await failureOf(body.requestId)).toMatchObject({
+      code: 'REQUEST_CONFLICT',
+      jobId,
+      retriable: false,
+    });
+    // The first job is untouched.
+    expect(await worker.store.get(jobId)).toMatchObject({ status: 'succeeded' });
   });
 });

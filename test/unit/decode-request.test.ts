@@ -54,6 +54,13 @@ describe('decodeRequest', () => {
     ],
     ['a delimiter of two characters', { ...valid, options: { delimiter: ';;' } }, /options.delimiter/],
     ['a part size below S3 minimum', { ...valid, options: { partSizeMiB: 1 } }, /options.partSizeMiB/],
+    // What a worker can afford: 5 parts of 5 GiB would be 25 GiB of memory for one export.
+    [
+      'a part size above the 64 MiB cap',
+      { ...valid, options: { partSizeMiB: 5_120 } },
+      /options.partSizeMiB/,
+    ],
+    ['a file per row', { ...valid, options: { maxRowsPerFile: 1 } }, /options.maxRowsPerFile/],
     ['an upper-case source name', { ...valid, source: 'Warehouse' }, /source/],
   ];
   for (const [name, body, message] of invalid) {

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { SluiceError } from '../../core/errors.ts';
 import { openApiDocument } from '../../producers/http/openapi.ts';
 import { invalid, PROBLEM_STATUS, problemFromError } from '../../producers/http/problem.ts';
-import { defaultRequestId, parseExportBody, parseReportBody } from '../../producers/http/routes-exports.ts';
+import { parseExportBody, parseReportBody } from '../../producers/http/routes-exports.ts';
+import { apiRequestId, callerRequestId, defaultRequestId } from '../../producers/http/request-id.ts';
+import { parseCsvGeneratorAction } from '../../csv-generator/action-envelope.ts';
 
 const body = { source: 'pg', query: { kind: 'table', table: 't' }, format: 'csv' };
 
@@ -108,10 +110,32 @@ describe('export bodies', () => {
     });
   });
 
-  it('derives a stable requestId from the Idempotency-Key', () => {
-    expect(defaultRequestId('k1')).toBe(defaultRequestId('k1'));
-    expect(defaultRequestId('k1')).not.toBe(defaultRequestId('k2'));
-    expect(defaultRequestId(undefined)).not.toBe(defaultRequestId(undefined));
+  it('derives a stable requestId from the person and the Idempotency-Key', () => {
+    expect(defaultRequestId('ana', 'k1')).toBe(defaultRequestId('ana', 'k1'));
+    expect(defaultRequestId('ana', 'k1')).not.toBe(defaultRequestId('ana', 'k2'));
+    expect(defaultRequestId('ana', 'k1')).not.toBe(defaultRequestId('bob', 'k1'));
+    expect(defaultRequestId('ana', undefined)).not.toBe(defaultRequestId('ana', undefined));
+  });
+
+  it('puts API requestIds in a namespace of their own, and echoes the caller’s part', () => {
+    expect(apiRequestId('nightly-2026-12-01')).toBe('api:nightly-2026-12-01');
+    expect(callerRequestId(apiRequestId('req-csv-001'))).toBe('req-csv-001');
+  });
+
+  it('refuses requestIds and action ids that could forge an answer line', () => {
+    for (const id of ['a|0|0|{}', 'a\nb', 'x"y', ' lead', 'a'.repeat(129), '']) {
+      expect(
+        fieldsOf(() => parseExportBody({ ...body, requestId: id })),
+        id,
+      ).toEqual(['requestId']);
+      const action = {
+        action: 'external-service',
+        data: { id, route: 'external-service/csv-generator', body: {} },
+      };
+      expect(() => parseCsvGeneratorAction(action), id).toThrow(
+        expect.objectContaining({ code: 'REQUEST_INVALID' }),
+      );
+    }
   });
 
   it('documents every problem code a route answers with', () => {
