@@ -53,6 +53,7 @@ interface JobRow {
   lease_expires_at: Date | null;
   rows: string;
   bytes: string;
+  expected_rows: string | null;
   /** Written by this store only, from a JobResult / JobError. */
   result: JobResult | null;
   error: JobError | null;
@@ -172,7 +173,7 @@ export class JobStore {
             SET status = 'running', attempts = attempts + 1, lease_owner = $2,
                 lease_expires_at = now() + make_interval(secs => $3::double precision / 1000),
                 not_before = NULL, started_at = coalesce(started_at, now()), rows = 0, bytes = 0,
-                updated_at = now()
+                expected_rows = NULL, updated_at = now()
           WHERE job_id = $1
           RETURNING *`,
         [jobId, owner, leaseMs],
@@ -238,15 +239,15 @@ export class JobStore {
     jobId: string,
     owner: string,
     leaseMs: number,
-    progress: { rows: number; bytes: number },
+    progress: { rows: number; bytes: number; expectedRows?: number },
   ): Promise<LeaseState> {
     const { rows } = await this.pool.query<Pick<JobRow, 'status'>>(
       `UPDATE sluice_jobs
           SET lease_expires_at = CASE WHEN status = 'running' THEN now() + make_interval(secs => $3::double precision / 1000) ELSE lease_expires_at END,
-              rows = $4, bytes = $5, updated_at = now()
+              rows = $4, bytes = $5, expected_rows = coalesce($6, expected_rows), updated_at = now()
         WHERE job_id = $1 AND lease_owner = $2
         RETURNING status`,
-      [jobId, owner, leaseMs, progress.rows, progress.bytes],
+      [jobId, owner, leaseMs, progress.rows, progress.bytes, progress.expectedRows ?? null],
     );
     const status = rows[0]?.status;
     return status === 'running' ? 'held' : status === 'cancelled' ? 'cancelled' : 'lost';
@@ -363,6 +364,8 @@ function toJob(row: JobRow): Job {
     attempts: row.attempts,
     rows: Number(row.rows),
     bytes: Number(row.bytes),
+    expectedRows:
+      row.expected_rows === null || row.expected_rows === undefined ? null : Number(row.expected_rows),
     result: row.result,
     error: row.error,
     eventEmittedAt: row.event_emitted_at,

@@ -43,6 +43,8 @@ export interface Job {
   attempts: number;
   rows: number;
   bytes: number;
+  /** The source's estimate of the rows this run writes, when it was cheap to know (a whole-table export). */
+  expectedRows?: number | null;
   result: JobResult | null;
   error: JobError | null;
   eventEmittedAt: Date | null;

@@ -47,6 +47,8 @@ const STEPS = [
   // The W3C traceparent of the call that asked for the job (from the request record's Kafka headers), so the
   // worker's log lines join the API's trace.
   `ALTER TABLE sluice_jobs ADD COLUMN IF NOT EXISTS traceparent text`,
+  // The source's row estimate for the running attempt (a whole-table export), so progress can show % and ETA.
+  `ALTER TABLE sluice_jobs ADD COLUMN IF NOT EXISTS expected_rows bigint`,
 ];
 
 export async function migrateJobStore(pool: pg.Pool): Promise<void> {

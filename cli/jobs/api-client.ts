@@ -5,7 +5,8 @@ export interface JobView {
   id: string;
   status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
   format?: string;
-  progress: { rows: number; bytes: number };
+  /** `expected_rows`: the source's estimate for a whole-table export; absent or null when unknown. */
+  progress: { rows: number; bytes: number; expected_rows?: number | null };
   created_at: string;
   started_at: string | null;
   finished_at: string | null;

@@ -51,7 +51,7 @@ export async function runClaimedJob(deps: RunnerDeps, job: Job, shutdown: AbortS
   const controller = new AbortController();
   const onShutdown = () => controller.abort(shutdown.reason);
   shutdown.addEventListener('abort', onShutdown, { once: true });
-  let progress = { rows: 0, bytes: 0 };
+  let progress: { rows: number; bytes: number; expectedRows?: number } = { rows: 0, bytes: 0 };
   let leaseProblem: 'cancelled' | 'lost' | undefined;
   // The lease is renewed (and progress recorded) on a timer; the same round trip is how a cancellation
   // reaches the running export, so it stops within a third of the lease.
@@ -77,10 +77,18 @@ export async function runClaimedJob(deps: RunnerDeps, job: Job, shutdown: AbortS
 
   log.info('export.started', { attempt: job.attempts, format: request.format, source: request.source });
   try {
-    const result = await runJob(deps.runtime, job, request, controller.signal, (p) => {
-      progress = { rows: p.rows, bytes: p.bytes };
-      run.progress(p);
-    });
+    const result = await runJob(
+      deps.runtime,
+      job,
+      request,
+      controller.signal,
+      (p) => {
+        progress = { ...progress, rows: p.rows, bytes: p.bytes };
+        run.progress(p);
+      },
+      // Recorded with the next lease renewal, like the rows so far.
+      (expectedRows) => (progress = { ...progress, expectedRows }),
+    );
     const done = await deps.store.succeed(job.jobId, deps.workerId, result);
     if (!done) {
       // Cancelled or taken over while the upload finished: whoever owns the job now decides its outcome.

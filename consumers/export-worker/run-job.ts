@@ -8,12 +8,14 @@ import { createS3Sink } from '../../sinks/s3/s3-sink.ts';
 import type { JobRuntime } from './job-runtime.ts';
 import { objectKeyFor, splitFileKeyFor } from './object-key.ts';
 import { unitRun } from './unit-run.ts';
+import { estimatePlanRows } from './expected-rows.ts';
 import { runReportDocument } from './run-report-document.ts';
 
 /**
  * Everything between a claimed job and its stored object: the request planned again (the same checks as
  * the API's, against the grants, catalog and policies in force now), then its units run in the plan's
- * layout. Throws SluiceError with the reason on failure.
+ * layout. Throws SluiceError with the reason on failure. `onExpectedRows` hears the source's row estimate
+ * once, if it has one in time (expected-rows.ts); the export does not wait for it.
  */
 export async function runJob(
   rt: JobRuntime,
@@ -21,10 +23,16 @@ export async function runJob(
   request: ExportRequested,
   signal: AbortSignal,
   onProgress: ProgressListener,
+  onExpectedRows?: (rows: number) => void,
 ): Promise<JobResult> {
   const plan = await planExport(request, rt.planning);
   signal.throwIfAborted();
   const { source } = rt.sources.get(plan.source);
+  if (onExpectedRows) {
+    void estimatePlanRows(plan, source).then((rows) => {
+      if (rows !== undefined) onExpectedRows(rows);
+    });
+  }
   const sink = createS3Sink({
     client: rt.s3.client,
     bucket: rt.s3.bucket,

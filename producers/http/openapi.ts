@@ -510,8 +510,12 @@ export const openApiDocument = {
           progress: {
             type: 'object',
             description:
-              'Rows and bytes so far while running (recorded with each lease renewal); final once succeeded',
-            properties: { rows: { type: 'integer' }, bytes: { type: 'integer' } },
+              "Rows and bytes so far while running (recorded with each lease renewal); final once succeeded. expected_rows: the source's row estimate for a whole-table export (PostgreSQL planner statistics, SQLite count, capped by the limit), null when not cheap to know",
+            properties: {
+              rows: { type: 'integer' },
+              bytes: { type: 'integer' },
+              expected_rows: { type: ['integer', 'null'] },
+            },
           },
           created_at: { type: 'string', format: 'date-time' },
           started_at: { type: ['string', 'null'], format: 'date-time' },

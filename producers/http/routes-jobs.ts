@@ -22,7 +22,8 @@ export interface JobView {
   id: string;
   status: Job['status'];
   format: string;
-  progress: { rows: number; bytes: number };
+  /** `expected_rows`: the source's estimate while it is known (a whole-table export), else null. */
+  progress: { rows: number; bytes: number; expected_rows: number | null };
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
@@ -34,7 +35,7 @@ export function jobView(job: Job): JobView {
     id: job.jobId,
     status: job.status,
     format: job.format,
-    progress: { rows: job.rows, bytes: job.bytes },
+    progress: { rows: job.rows, bytes: job.bytes, expected_rows: job.expectedRows ?? null },
     created_at: job.createdAt.toISOString(),
     started_at: job.startedAt?.toISOString() ?? null,
     finished_at: job.finishedAt?.toISOString() ?? null,

@@ -145,6 +145,13 @@ describe('the Jobs page (/jobs)', () => {
     await expect.poll(() => row('running', ids.running).textContent()).toContain('250,000');
     expect(await row('running', ids.running).textContent()).toContain('12.5 MB');
 
+    // A whole-table export's estimate (the worker records it from the source; operability.test.ts runs one):
+    // the time left at the rate so far, about 250,000 rows in 40 s for 750,000 more, so two minutes.
+    await pool.query(`UPDATE sluice_jobs SET expected_rows = 1000000 WHERE job_id = $1`, [ids.running]);
+    const eta = row('running', ids.running).locator('td').nth(5);
+    await expect.poll(() => eta.textContent()).not.toBe('unknown');
+    expect(await eta.textContent()).toMatch(/^\d+ min \d+ s$/);
+
     // The download link is a real presigned URL of the stored object.
     const link = page.getByRole('link', { name: `Download the result of job ${ids.succeeded}` });
     await expect.poll(() => link.count()).toBe(1);

@@ -228,4 +228,59 @@ describe('operability: metrics, trace context, job logs, `sluice jobs`', () => {
     expect(await exited).toBe(1);
     expect(output.trimEnd().split('\n').at(-1)).toMatch(/^\[x{24}\] {2}cancelled/);
   });
+
+  it('a running whole-table export knows its expected rows: the API shows them, `sluice jobs watch` a % and ETA', async () => {
+    const table = `ops_eta_${id}`;
+    // Unlogged, and VACUUM ANALYZE: the planner statistics (pg_class.reltuples) the estimate comes from are
+    // then the table's exact row count, as after autovacuum on a quiet table.
+    await pool.query(
+      `CREATE UNLOGGED TABLE ${table} AS SELECT g AS n, repeat('x', 60) AS pad FROM generate_series(1, 1500000) g`,
+    );
+    try {
+      await pool.query(`VACUUM ANALYZE ${table}`);
+      const count = Number((await pool.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
+      // Another user: the operator has spent the fixture's two interactive requests.
+      const tokens = new TokenStore(pool);
+      const own = (await tokens.create({ workspaceId: ws, userId: 'watcher', kind: 'interactive' })).token;
+      const res = await post(
+        { source: 'pg', query: { kind: 'table', table }, format: 'csv', options: { partSizeMiB: 5 } },
+        {},
+        own,
+      );
+      expect(res.status).toBe(202);
+      const tableJob: string = ((await res.json()) as Json).job_id;
+      const watch = spawn(
+        process.execPath,
+        ['bin/sluice.mjs', 'jobs', 'watch', tableJob, '--interval', '200'],
+        { env: { ...process.env, SLUICE_API_URL: api.url, SLUICE_TOKEN: own } },
+      );
+      let output = '';
+      watch.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => watch.on('close', resolve));
+
+      // Recorded with a lease renewal while the job runs; the list shows the same view.
+      let job: Json;
+      for (let i = 0; i < 150; i += 1) {
+        job = await (
+          await fetch(`${api.url}/v1/jobs/${tableJob}`, { headers: { authorization: `Bearer ${own}` } })
+        ).json();
+        if (job.progress.expected_rows !== null) break;
+        await sleep(100);
+      }
+      expect(job.status).toBe('running');
+      expect(job.progress.expected_rows).toBe(count);
+      const listed = (await (
+        await fetch(`${api.url}/v1/jobs?limit=100`, { headers: { authorization: `Bearer ${own}` } })
+      ).json()) as Json;
+      expect(listed.jobs.find((j: Json) => j.id === tableJob).progress.expected_rows).toBe(count);
+
+      // watch fills its bar towards the expected rows, with a % and the time left, once it has seen them.
+      for (let i = 0; i < 100 && !/ running .* \d+% {2}ETA /.test(output); i += 1) await sleep(100);
+      expect(output).toMatch(/\[=* *\] {2}running .* \d+% {2}ETA \d+ (s|min)/);
+      await cli(['cancel', tableJob], own);
+      expect(await exited).toBe(1);
+    } finally {
+      await pool.query(`DROP TABLE IF EXISTS ${table}`);
+    }
+  });
 });

@@ -133,6 +133,17 @@ describe('sluice jobs watch: progress frames', () => {
     expect(b.indexOf('<=>')).toBe(a.indexOf('<=>') + 5);
   });
 
+  it('a running job with expected rows: a bar filled that far, the % and the time left at the rate so far', () => {
+    const known = { ...base, progress: { ...base.progress, expected_rows: 480_000 } };
+    expect(progressFrame(known, 7, now)).toBe(
+      `[${'='.repeat(6)}${' '.repeat(18)}]  running    120,000 rows  5.0 MB  12,000 rows/s  25%  ETA 30 s`,
+    );
+    // Planner statistics can lag behind the table: never past a full bar or 100%.
+    const under = { ...base, progress: { ...base.progress, expected_rows: 100_000 } };
+    expect(progressFrame(under, 0, now)).toContain(`[${'='.repeat(24)}]  running`);
+    expect(progressFrame(under, 0, now)).toMatch(/100% {2}ETA 0 s$/);
+  });
+
   it('a finished job: a full bar, and the error when it failed', () => {
     const done = { ...base, finished_at: '2026-01-01T00:00:04.000Z' };
     expect(progressFrame({ ...done, status: 'succeeded' }, 3, now)).toBe(
