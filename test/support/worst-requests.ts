@@ -11,7 +11,7 @@ const DAY_MS = 86_400_000;
  * The most a metric request may ask for: the longest span, at the finest period that span allows, in a
  * zone with half-hour DST changes (the most offset transitions to find).
  */
-export function worstMetricRequest(metricId: string, entity: string) {
+export function worstMetricRequest(metricId: string, entity: string, measures?: string[]) {
   const start = Date.parse('2015-01-01T00:00:00Z');
   const hours = Math.min(MAX_METRIC_SPAN_DAYS * 24, MAX_METRIC_PERIODS);
   return {
@@ -22,6 +22,7 @@ export function worstMetricRequest(metricId: string, entity: string) {
     entityType: 'location',
     aggregationPeriod: 'hour',
     timeZone: 'Australia/Lord_Howe',
+    ...(measures ? { measures } : {}),
   };
 }
 
