@@ -3,7 +3,7 @@ import type { CompiledQuery, SqlQuery, TableQuery, TableSchema } from '../dialec
 import type { EncoderOptions } from '../encoders/encoder.ts';
 import type { MetricPlan } from '../metrics/plan.ts';
 import type { Catalog } from '../catalog/catalog.ts';
-import type { VisualEncoding, VisualKind } from '../catalog/catalog-schema.ts';
+import type { VisualExport } from '../reports/resolve-report-export.ts';
 import type { PolicyStore, RowSecurity } from '../security/row-policy.ts';
 import type { SourceGrant } from '../security/source-grants.ts';
 import type { SourceConfig } from '../dialects/source-registry.ts';
@@ -64,16 +64,7 @@ export interface PlanUnit {
   /** What a manifest entry says about this unit (a report visual's page, id and title); opaque below planning. */
   labels?: Record<string, string>;
   /** The visual this unit draws, for rendered documents: where it sits, and how it is drawn. */
-  visual?: {
-    pageId: string;
-    pageTitle: string;
-    visualId: string;
-    title: string;
-    kind: VisualKind;
-    encoding: VisualEncoding;
-    width: number;
-    height: number;
-  };
+  visual?: Omit<VisualExport, 'plan'>;
   /** The `sql` format: the comment above this unit's statement. */
   comment?: string;
   /** Stops this unit's query after this long (a report's `queryTimeoutMs`). */

@@ -80,6 +80,9 @@ export function readTables(sql: string, dialect: string): { table: string; cte: 
   try {
     parsed = parser.parse(sql, { database: GRAMMAR[dialect] ?? 'Postgresql' });
   } catch (err) {
+    // The parser reads no data-changing CTEs (`WITH d AS (DELETE … RETURNING *) SELECT …`); such a statement
+    // is refused either way, but as what it is when a writing keyword is plainly there.
+    if (WRITING_KEYWORD.test(withoutLiterals(sql))) throw notReadOnly(undefined);
     throw invalidFields([
       {
         field: 'query.sql',
@@ -88,19 +91,39 @@ export function readTables(sql: string, dialect: string): { table: string; cte: 
     ]);
   }
   const statements = Array.isArray(parsed.ast) ? parsed.ast : [parsed.ast];
-  if (statements.length !== 1 || (statements[0] as { type?: string }).type !== 'select') {
-    throw invalidFields([{ field: 'query.sql', rule: 'one SELECT statement' }]);
-  }
+  if (statements.length !== 1) throw invalidFields([{ field: 'query.sql', rule: 'one SELECT statement' }]);
+  const kind = (statements[0] as { type?: string }).type;
+  if (kind !== 'select') throw notReadOnly(kind);
   const ctes = new Set<string>();
   collectCteNames(statements[0], ctes);
   const tables = new Map<string, boolean>();
   for (const entry of parsed.tableList) {
     const [type, schema, name] = entry.split('::') as [string, string, string];
-    if (type !== 'select') throw invalidFields([{ field: 'query.sql', rule: `reads only; found ${type}` }]);
+    if (type !== 'select') throw notReadOnly(type);
     const table = schema === 'null' ? name : `${schema}.${name}`;
     tables.set(table, schema === 'null' && ctes.has(name.toLowerCase()));
   }
   return [...tables].map(([table, cte]) => ({ table, cte }));
+}
+
+const WRITING_KEYWORD =
+  /\b(insert|update|delete|merge|upsert|replace|create|drop|alter|truncate|grant|revoke|copy|call|vacuum|reindex|cluster|refresh|lock|comment|set)\b/i;
+
+/** The statement with its string literals, quoted identifiers and comments blanked, for a keyword search. */
+function withoutLiterals(sql: string): string {
+  return sql.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"|`[^`]*`|--[^\n]*|\/\*[\s\S]*?\*\//g, ' ');
+}
+
+/**
+ * A statement that would write (`UPDATE`, `DELETE … RETURNING` inside a CTE, DDL): refused before it reaches
+ * the source, with the code the source's read-only session would give it, so both ends answer alike.
+ */
+function notReadOnly(kind: string | undefined): SluiceError {
+  return new SluiceError(
+    'QUERY_NOT_READ_ONLY',
+    `exports run read-only; this statement would ${kind ? kind.toUpperCase() : 'change data'}`,
+    { details: { errors: [{ field: 'query.sql', rule: 'a read-only SELECT' }] } },
+  );
 }
 
 /** CTE names at any depth (`WITH d AS (…)` in a subquery too), so they are not taken for tables. */

@@ -70,6 +70,7 @@ function exportOperation(summary: string, bodySchema: object, extra: Record<stri
         'REQUEST_INVALID',
         'COLUMN_NOT_FOUND',
         'FORMAT_UNSUPPORTED',
+        'QUERY_NOT_READ_ONLY',
       ]),
       '401': unauthenticated,
       '403': problemResponse(

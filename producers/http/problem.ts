@@ -28,6 +28,7 @@ export const PROBLEM_STATUS: Partial<Record<ErrorCode, { status: number; title: 
   UNAUTHENTICATED: { status: 401, title: 'Authentication required' },
   SOURCE_NOT_GRANTED: { status: 403, title: 'The source is not granted to this workspace' },
   TABLE_NOT_GRANTED: { status: 403, title: 'The table is not granted on this source' },
+  QUERY_NOT_READ_ONLY: { status: 400, title: 'Exports are read-only' },
   RAW_SQL_NOT_ALLOWED: { status: 403, title: 'Raw SQL is not allowed here' },
   ROW_SECURITY_UNENFORCEABLE: { status: 403, title: 'Row-level security cannot be applied' },
   SOURCE_UNKNOWN: { status: 404, title: 'No such source' },

@@ -61,8 +61,16 @@ describe('the Jobs page (/jobs)', () => {
     const infra = inject('infra');
     pool = new pg.Pool({ connectionString: infra.DATABASE_URL, max: 2 });
     await migrateAuthStore(pool);
-    token = (await new TokenStore(pool).create({ workspaceId: ws, userId: 'operator', kind: 'interactive' }))
-      .token;
+    // The page shows what the token may see: an admin token, the whole workspace's queue (a member's shows
+    // the jobs they asked for or receive).
+    token = (
+      await new TokenStore(pool).create({
+        workspaceId: ws,
+        userId: 'operator',
+        kind: 'interactive',
+        role: 'admin',
+      })
+    ).token;
     api = await startTestApi(); // migrates the job store
     s3 = testS3Client();
     await s3.send(

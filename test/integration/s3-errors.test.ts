@@ -17,6 +17,13 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/** The suite's store settings with one of the static keys replaced. */
+function withCredentials(change: { accessKeyId?: string; secretAccessKey?: string }): S3Settings {
+  const settings = s3Settings();
+  if (!settings.credentials) throw new Error('the suite runs with static S3 keys');
+  return { ...settings, credentials: { ...settings.credentials, ...change } };
+}
+
 /** Writes `bytes` through an S3 sink built from `settings` and returns how it failed. */
 async function failedWrite(settings: S3Settings, bytes: number): Promise<unknown> {
   const client = createS3Client(settings);
@@ -53,7 +60,7 @@ describe('S3 errors against the real S3Proxy (SigV4 on)', () => {
     });
 
     it(`${path}: a wrong secret is SignatureDoesNotMatch, not retried`, async () => {
-      const settings = { ...s3Settings(), secretAccessKey: 'not-the-secret' };
+      const settings = withCredentials({ secretAccessKey: 'not-the-secret' });
       expect(await failedWrite(settings, bytes)).toMatchObject({
         code: 'SINK_WRITE_FAILED',
         retriable: false,
@@ -63,7 +70,7 @@ describe('S3 errors against the real S3Proxy (SigV4 on)', () => {
   }
 
   it('an unknown access key is InvalidAccessKeyId, not retried', async () => {
-    const settings = { ...s3Settings(), accessKeyId: `nobody-${randomUUID().slice(0, 8)}` };
+    const settings = withCredentials({ accessKeyId: `nobody-${randomUUID().slice(0, 8)}` });
     expect(await failedWrite(settings, 1024)).toMatchObject({
       code: 'SINK_WRITE_FAILED',
       retriable: false,
@@ -82,7 +89,7 @@ describe('S3 errors against the real S3Proxy (SigV4 on)', () => {
 
   it('a delete with a wrong secret is classified too', async () => {
     // (S3Proxy answers a delete in a missing bucket with success, so the credentials are what is wrong here.)
-    const settings = { ...s3Settings(), secretAccessKey: 'not-the-secret' };
+    const settings = withCredentials({ secretAccessKey: 'not-the-secret' });
     const client = createS3Client(settings);
     try {
       await expect(createS3Sink({ client, bucket: settings.bucket }).remove('x')).rejects.toMatchObject({

@@ -193,7 +193,14 @@ describe('planExport: every rule checked once, before anything runs', () => {
         query: { kind: 'sql', sql: 'WITH d AS (DELETE FROM events RETURNING *) SELECT * FROM d' },
       }),
       status: 400,
-      code: 'REQUEST_INVALID',
+      code: 'QUERY_NOT_READ_ONLY',
+      field: 'query.sql',
+    },
+    {
+      name: 'raw SQL that is an UPDATE',
+      req: request({ query: { kind: 'sql', sql: 'UPDATE events SET region = 1 RETURNING *' } }),
+      status: 400,
+      code: 'QUERY_NOT_READ_ONLY',
       field: 'query.sql',
     },
     {
