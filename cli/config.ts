@@ -106,8 +106,16 @@ export function readWorkerSettings(env: Env): WorkerSettings {
     ...(env.S3_PUBLIC_ENDPOINT ? { s3PublicEndpoint: env.S3_PUBLIC_ENDPOINT } : {}),
     sources: readSourceConfigs(env),
     ...(env.SLUICE_CATALOG ? { catalogPath: env.SLUICE_CATALOG } : {}),
+    ...readPlanningTimeout(env),
     ...readWorkerMetrics(env),
   };
+}
+
+/** SLUICE_PLANNING_TIMEOUT_MS: how long planning one request may take, in the API and the worker. */
+export function readPlanningTimeout(env: Env): { planningTimeoutMs?: number } {
+  return env.SLUICE_PLANNING_TIMEOUT_MS
+    ? { planningTimeoutMs: positiveInt('SLUICE_PLANNING_TIMEOUT_MS', env.SLUICE_PLANNING_TIMEOUT_MS) }
+    : {};
 }
 
 /**
@@ -175,6 +183,7 @@ export function readApiSettings(env: Env): ApiSettings {
     ...(reportSource ? { reportSource } : {}),
     ...(env.SLUICE_REQUEST_TOPIC ? { requestTopic: env.SLUICE_REQUEST_TOPIC } : {}),
     ...(env.SLUICE_CATALOG ? { catalogPath: env.SLUICE_CATALOG } : {}),
+    ...readPlanningTimeout(env),
     ...(env.SLUICE_API_SYNC_WAIT_MS
       ? { syncWaitMs: positiveInt('SLUICE_API_SYNC_WAIT_MS', env.SLUICE_API_SYNC_WAIT_MS) }
       : {}),

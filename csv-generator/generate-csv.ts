@@ -6,7 +6,8 @@ import type { Audience, PlanningContext } from '../metrics/plan-for-recipient.ts
 import { planForRecipient } from '../metrics/plan-for-recipient.ts';
 import type { MetricPlan } from '../metrics/plan.ts';
 import { CsvGeneratorBodySchema, type CsvGeneratorBody } from '../schemas/csv-generator.ts';
-import { parseContract } from '../schemas/parse-contract.ts';
+import { MAX_PLANS_PER_REQUEST } from '../schemas/metric-request.ts';
+import { invalidFields, parseContract } from '../schemas/parse-contract.ts';
 import { bindColumns, type CsvLayout } from './bind-columns.ts';
 import { formatScaled } from '../metrics/scaled.ts';
 import { CsvCombiner } from './combine.ts';
@@ -52,6 +53,15 @@ export async function planCsvGenerator(
 ): Promise<{ body: CsvGeneratorBody; layout: CsvLayout; plans: MetricPlan[] }> {
   const parsed = parseContract(CsvGeneratorBodySchema, body);
   const layout = bindColumns(parsed);
+  // Columns of one request with different filters are separate queries: each is a plan of its own.
+  if (layout.queries.length > MAX_PLANS_PER_REQUEST) {
+    throw invalidFields([
+      {
+        field: 'csvFormat.columns',
+        rule: `at most ${MAX_PLANS_PER_REQUEST} distinct (metricRequest, filter) queries (the plans-per-request limit); these columns need ${layout.queries.length}`,
+      },
+    ]);
+  }
   const plans: MetricPlan[] = [];
   for (const q of layout.queries) {
     plans.push(

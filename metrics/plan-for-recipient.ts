@@ -13,6 +13,8 @@ export interface Audience {
 export interface PlanningContext {
   catalog: Catalog;
   policies: PolicyStore;
+  /** Throws once planning has run out of time; called before each plan, i.e. between a body's units. */
+  checkpoint?: () => void;
 }
 
 /** The one way callers should build plans: the recipient's policies are looked up and compiled in. */
@@ -22,6 +24,7 @@ export async function planForRecipient(
   request: MetricRequest,
   options: Omit<PlanOptions, 'security'> = {},
 ): Promise<MetricPlan> {
+  context.checkpoint?.();
   const security = await rowSecurityFor(context.policies, audience.workspaceId, audience.recipient);
   return resolveMetricPlan(context.catalog, request, { ...options, security });
 }

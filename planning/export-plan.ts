@@ -105,6 +105,8 @@ export interface PlanningFacts {
   catalog: Catalog;
   policies: PolicyStore;
   sources: SourceCatalog;
+  /** The planning time box (DEFAULT_PLANNING_TIMEOUT_MS when absent), checked between a body's units. */
+  timeoutMs?: number;
 }
 
 export type { RowSecurity };

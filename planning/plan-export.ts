@@ -11,6 +11,7 @@ import { isWorkspaceGranted } from '../security/source-grants.ts';
 import { checkOptions, DOCUMENT_FORMATS } from './check-options.ts';
 import type { ExportPlan, PlanLayout, PlanningFacts, PlanUnit, SourceFacts } from './export-plan.ts';
 import { planSqlQuery } from './plan-sql.ts';
+import { DEFAULT_PLANNING_TIMEOUT_MS, planningDeadline, type DeadlineOptions } from './planning-deadline.ts';
 import { grantedTable, planTableQuery } from './plan-table.ts';
 import { recipientSecurity, type RecipientSecurity } from './recipient-security.ts';
 
@@ -21,9 +22,15 @@ import { recipientSecurity, type RecipientSecurity } from './recipient-security.
  * recipient's row security compiled into every unit. The API runs it before a job exists (a failure is a
  * 4xx naming the field); the worker runs the same function on what it claimed (a failure is the same code
  * on the failed topic). Nothing runs here: lookups go through `facts`, so the step stays testable and the
- * API can cache them.
+ * API can cache them. Planning is time-boxed (`facts.timeoutMs`, 2 s by default): past it, or once
+ * `deadline.signal` aborts, the next unit fails with REQUEST_INVALID naming the limit.
  */
-export async function planExport(request: ExportRequested, facts: PlanningFacts): Promise<ExportPlan> {
+export async function planExport(
+  request: ExportRequested,
+  facts: PlanningFacts,
+  deadline: DeadlineOptions = {},
+): Promise<ExportPlan> {
+  const checkpoint = planningDeadline(facts.timeoutMs ?? DEFAULT_PLANNING_TIMEOUT_MS, deadline);
   const errors: FieldError[] = [];
   const options = checkOptions(request, errors);
   if (errors.length > 0) throw invalidFields(errors);
@@ -31,7 +38,7 @@ export async function planExport(request: ExportRequested, facts: PlanningFacts)
   const source = grantedSource(request, facts);
   const recipient = request.recipient ?? request.requestedBy;
   const security = recipientSecurity(facts.policies, request.workspaceId, recipient);
-  const context: PlanningContext = { catalog: facts.catalog, policies: security.store };
+  const context: PlanningContext = { catalog: facts.catalog, policies: security.store, checkpoint };
   const audience = { workspaceId: request.workspaceId, recipient };
   const sqlDialect = request.options?.sqlDialect;
   const base = {
@@ -61,7 +68,7 @@ export async function planExport(request: ExportRequested, facts: PlanningFacts)
     case 'metric': {
       const metric = await planForRecipient(context, audience, query.request, { field: 'query.request' });
       await checkFactTables(source, facts, [metric]);
-      return plan('one-file', [metricUnit(metric, source, sqlDialect)]);
+      return plan('one-file', [metricUnit(metric, source, sqlDialect, checkpoint)]);
     }
     case 'report': {
       const report = await resolveReportExport(context, audience, query.reportId, {
@@ -76,7 +83,7 @@ export async function planExport(request: ExportRequested, facts: PlanningFacts)
         report.visuals.map((v) => v.plan),
       );
       const units: PlanUnit[] = report.visuals.map((visual) => ({
-        ...metricUnit(visual.plan, source, sqlDialect),
+        ...metricUnit(visual.plan, source, sqlDialect, checkpoint),
         ...(report.visuals.length > 1 ? { name: `${visual.pageId}--${visual.visualId}` } : {}),
         labels: { pageId: visual.pageId, visualId: visual.visualId, title: visual.title },
         comment: `report ${report.reportId}, page ${visual.pageId}, visual ${visual.visualId}: ${visual.title}`,
@@ -150,7 +157,13 @@ function grantedSource(request: ExportRequested, facts: PlanningFacts): SourceFa
   return source;
 }
 
-function metricUnit(plan: MetricPlan, source: SourceFacts, sqlDialect: string | undefined): PlanUnit {
+function metricUnit(
+  plan: MetricPlan,
+  source: SourceFacts,
+  sqlDialect: string | undefined,
+  checkpoint: () => void,
+): PlanUnit {
+  checkpoint();
   return {
     query: {
       kind: 'metric',

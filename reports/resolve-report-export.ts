@@ -3,6 +3,7 @@ import type { Audience, PlanningContext } from '../metrics/plan-for-recipient.ts
 import { planForRecipient } from '../metrics/plan-for-recipient.ts';
 import type { MetricPlan } from '../metrics/plan.ts';
 import { parseContract, invalidFields, type FieldError } from '../schemas/parse-contract.ts';
+import { MAX_PLANS_PER_REQUEST } from '../schemas/metric-request.ts';
 import { ReportExportBodySchema } from '../schemas/report-export.ts';
 import type { VisualEncoding, VisualKind } from '../catalog/catalog-schema.ts';
 
@@ -85,6 +86,15 @@ export async function resolveReportExport(
     }
   }
   if (errors.length > 0) throw invalidFields(errors);
+  const count = pages.reduce((n, page) => n + page.visuals.filter(chosen).length, 0);
+  if (count > MAX_PLANS_PER_REQUEST) {
+    throw invalidFields([
+      {
+        field: wanted ? 'visuals' : 'pages',
+        rule: `at most ${MAX_PLANS_PER_REQUEST} visuals per export (the plans-per-request limit); this selection has ${count}`,
+      },
+    ]);
+  }
 
   const visuals: VisualExport[] = [];
   for (const page of pages) {

@@ -18,6 +18,11 @@ const name = z
  */
 export const MAX_METRIC_SPAN_DAYS = 3_700;
 export const MAX_METRIC_PERIODS = 100_000;
+/**
+ * Metric plans one body may ask for: a report export's visuals, a CSV generator's distinct
+ * (metricRequest, filter) queries. Each is planned, compiled and run on its own.
+ */
+export const MAX_PLANS_PER_REQUEST = 200;
 const PERIOD_MS = { hour: 3_600_000, day: 86_400_000, week: 7 * 86_400_000, month: 28 * 86_400_000 };
 
 export const AggregationPeriodSchema = z.enum(['hour', 'day', 'week', 'month']);

@@ -26,6 +26,8 @@ export interface WorkerSettings {
   s3PublicEndpoint?: string;
   sources: GrantedSourceConfig[];
   batchRows?: number;
+  /** Planning's time box per job (SLUICE_PLANNING_TIMEOUT_MS, default 2 s). */
+  planningTimeoutMs?: number;
   /** The metrics and reports catalog (JSON); the demo catalog when unset. */
   catalogPath?: string;
   /** A catalog already loaded (tests, embedding); wins over catalogPath. */
@@ -80,6 +82,7 @@ export async function startWorkerService(settings: WorkerSettings, log: Logger):
           catalog,
           policies: createPgPolicyStore(pool),
           sources: createSourceCatalog(sources, settings.sources, { ttlMs: 5_000 }),
+          ...(settings.planningTimeoutMs !== undefined ? { timeoutMs: settings.planningTimeoutMs } : {}),
         },
       },
       presign: (bucket, key, ttl) => presignGet(publicS3, bucket, key, ttl),

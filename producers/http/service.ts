@@ -45,6 +45,8 @@ export interface ApiSettings {
   sources: GrantedSourceConfig[];
   /** How long a table's description is reused when planning (default 30 s). */
   tableCacheMs?: number;
+  /** Planning's time box per request (SLUICE_PLANNING_TIMEOUT_MS, default 2 s). */
+  planningTimeoutMs?: number;
   /** How long the CSV generator's routes wait for the file before answering 202 (default 120 s). */
   syncWaitMs?: number;
   /** Where the relay publishes requests; the contract's topic by default. */
@@ -114,6 +116,7 @@ export async function startApiService(settings: ApiSettings, log: Logger): Promi
         sources: createSourceCatalog(sources, settings.sources, {
           ...(settings.tableCacheMs !== undefined ? { ttlMs: settings.tableCacheMs } : {}),
         }),
+        ...(settings.planningTimeoutMs !== undefined ? { timeoutMs: settings.planningTimeoutMs } : {}),
       },
       ...(settings.syncWaitMs !== undefined ? { syncWaitMs: settings.syncWaitMs } : {}),
       log,

@@ -69,6 +69,21 @@ describe('configuration from the environment', () => {
     );
   });
 
+  it('reads the planning time box for the API and the worker', () => {
+    const env = {
+      DATABASE_URL: 'postgres://db/sluice',
+      S3_ACCESS_KEY_ID: 'a',
+      S3_SECRET_ACCESS_KEY: 'b',
+      S3_BUCKET: 'c',
+    };
+    expect(readApiSettings(env).planningTimeoutMs).toBeUndefined();
+    expect(readApiSettings({ ...env, SLUICE_PLANNING_TIMEOUT_MS: '500' }).planningTimeoutMs).toBe(500);
+    expect(readWorkerSettings({ ...env, SLUICE_PLANNING_TIMEOUT_MS: '500' }).planningTimeoutMs).toBe(500);
+    expect(() => readWorkerSettings({ ...env, SLUICE_PLANNING_TIMEOUT_MS: '-1' })).toThrowError(
+      expect.objectContaining({ code: 'CONFIG_INVALID' }),
+    );
+  });
+
   describe('job API rate limits', () => {
     const s3 = {
       DATABASE_URL: 'postgres://db/sluice',

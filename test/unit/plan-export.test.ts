@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { loadDemoCatalog } from '../../catalog/catalog.ts';
+import { loadDemoCatalog, type Catalog } from '../../catalog/catalog.ts';
+import { SEED_CSV_ACTION } from '../../demo/seed-csv-request.ts';
 import { SluiceError } from '../../core/errors.ts';
 import type { TableSchema } from '../../dialects/source.ts';
 import type { PlanningFacts, SourceFacts } from '../../planning/export-plan.ts';
 import { planExport } from '../../planning/plan-export.ts';
 import { problemFromError } from '../../producers/http/problem.ts';
 import type { ExportRequested } from '../../schemas/export-requested.ts';
+import { MAX_PLANS_PER_REQUEST } from '../../schemas/metric-request.ts';
 import { loadDemoPolicies } from '../../security/file-policy-store.ts';
 import { OPEN_GRANT, type SourceGrant } from '../../security/source-grants.ts';
 
@@ -384,5 +386,91 @@ describe('planExport: every rule checked once, before anything runs', () => {
         partSizeMiB: 8,
       });
     });
+  });
+});
+
+describe('bounded planning', () => {
+  const csvBody = (filteredColumns: number) => {
+    const body = structuredClone(SEED_CSV_ACTION.data.body) as unknown as {
+      csvFormat: { columns: Record<string, unknown>[] };
+    };
+    for (let i = 0; i < filteredColumns; i += 1) {
+      body.csvFormat.columns.push({
+        heading: `Segment ${i}`,
+        metricId: 'entries-by-day',
+        fetchValue: 'entries',
+        filter: { region: `r${i}` },
+      });
+    }
+    return body as never;
+  };
+
+  it(`refuses more than ${MAX_PLANS_PER_REQUEST} CSV-generator queries, naming the limit`, async () => {
+    const csv = (n: number) => request({ query: { kind: 'csv-generator', body: csvBody(n) } });
+    const planned = await planExport(csv(MAX_PLANS_PER_REQUEST - 1), open);
+    expect(planned.units[0]!.query.kind === 'csv-generator' && planned.units[0]!.query.plans).toHaveLength(
+      MAX_PLANS_PER_REQUEST,
+    );
+    const problem = await problemOf(csv(MAX_PLANS_PER_REQUEST));
+    expect(problem.status).toBe(400);
+    expect(problem.code).toBe('REQUEST_INVALID');
+    expect(problem.errors).toEqual([
+      {
+        field: 'csvFormat.columns',
+        rule: expect.stringContaining(
+          `at most ${MAX_PLANS_PER_REQUEST} distinct (metricRequest, filter) queries`,
+        ),
+      },
+    ]);
+  });
+
+  it(`refuses a report selection of more than ${MAX_PLANS_PER_REQUEST} visuals, naming the limit`, async () => {
+    const demo = loadDemoCatalog();
+    const real = demo.report('store-performance')!;
+    const visual = real.pages[0]!.visuals[0]!;
+    const big = {
+      ...real,
+      pages: [1, 2].map((p) => ({
+        ...real.pages[0]!,
+        id: `page_${p}`,
+        visuals: Array.from({ length: 101 }, (_, i) => ({ ...visual, id: `v${p}_${i}` })),
+      })),
+    };
+    const catalog: Catalog = { ...demo, measure: (n) => demo.measure(n), report: () => big };
+    const f = { ...open, catalog };
+    const report = (pages?: string[]) =>
+      request({ format: 'json', query: { kind: 'report', reportId: 'big', ...(pages ? { pages } : {}) } });
+    expect((await planExport(report(['page_1']), f)).units).toHaveLength(101);
+    const problem = await problemOf(report(), f);
+    expect(problem.status).toBe(400);
+    expect(problem.errors).toEqual([
+      {
+        field: 'pages',
+        rule: `at most ${MAX_PLANS_PER_REQUEST} visuals per export (the plans-per-request limit); this selection has 202`,
+      },
+    ]);
+  });
+
+  it('fails with REQUEST_INVALID naming the time limit once planning runs past it', async () => {
+    let clock = 0;
+    const now = () => (clock += 1); // every look at the clock is a millisecond of planning
+    const report = request({ format: 'json', query: { kind: 'report', reportId: 'store-performance' } });
+    const units = (await planExport(report, open, { now })).units.length;
+    expect(units).toBeGreaterThan(2);
+    const err = await planExport(report, { ...open, timeoutMs: 3 }, { now }).catch((e: unknown) => e);
+    const problem = problemFromError(err);
+    expect(problem.status).toBe(400);
+    expect(problem.code).toBe('REQUEST_INVALID');
+    expect(problem.errors).toEqual([
+      { field: 'query', rule: expect.stringMatching(/^planned within 3 ms \(the planning time limit/) },
+    ]);
+  });
+
+  it('stops at the next unit once the caller aborts', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const report = request({ format: 'json', query: { kind: 'report', reportId: 'store-performance' } });
+    const err = await planExport(report, open, { signal: controller.signal }).catch((e: unknown) => e);
+    expect(problemFromError(err).errors).toEqual([{ field: 'query', rule: 'planning was cancelled' }]);
   });
 });
