@@ -1,7 +1,11 @@
 import { invalidFields } from '../schemas/parse-contract.ts';
 
-/** How long planning one request may take unless SLUICE_PLANNING_TIMEOUT_MS says otherwise. */
-export const DEFAULT_PLANNING_TIMEOUT_MS = 2_000;
+/**
+ * How long planning one request may take unless SLUICE_PLANNING_TIMEOUT_MS says otherwise. The worst body
+ * the caps allow plans in ~1 s on an idle 2-core machine; 10 s leaves room for a loaded one, so a request
+ * the API accepted is not refused by a busy worker, while no body can hold a process for long.
+ */
+export const DEFAULT_PLANNING_TIMEOUT_MS = 10_000;
 
 export interface DeadlineOptions {
   /** The caller gave up (a closed connection, a stopping worker): stop at the next unit too. */
