@@ -70,6 +70,11 @@ interface JobRow {
 
 /** Workers take scheduling decisions one at a time, so per-workspace caps hold across processes. */
 const SCHEDULE_LOCK = 0x51_1c_e0_01;
+/**
+ * A job that just finished stays leased to the worker that finished it while that worker sends its outcome
+ * event, so the outcome sweep of another worker cannot send a second one meanwhile.
+ */
+const EMISSION_LEASE_SECONDS = 60;
 
 /**
  * One row per job in PostgreSQL, and the queue workers take jobs from. Kafka is the intake log: a request
@@ -161,10 +166,11 @@ export class JobStore {
         };
         const { rows } = await client.query<JobRow>(
           `UPDATE sluice_jobs
-              SET status = 'failed', error = $2, lease_owner = NULL, lease_expires_at = NULL,
+              SET status = 'failed', error = $2, lease_owner = $3,
+                  lease_expires_at = now() + interval '${EMISSION_LEASE_SECONDS} seconds',
                   finished_at = now(), updated_at = now()
             WHERE job_id = $1 RETURNING *`,
-          [jobId, JSON.stringify(error)],
+          [jobId, JSON.stringify(error), owner],
         );
         return { kind: 'abandoned', job: toJob(rows[0]!) };
       }
@@ -219,7 +225,7 @@ export class JobStore {
   async claimUnemitted(owner: string, graceMs: number, limit: number): Promise<Job[]> {
     const { rows } = await this.pool.query<JobRow>(
       `UPDATE sluice_jobs
-          SET lease_owner = $1, lease_expires_at = now() + interval '60 seconds'
+          SET lease_owner = $1, lease_expires_at = now() + interval '${EMISSION_LEASE_SECONDS} seconds'
         WHERE job_id IN (
           SELECT job_id FROM sluice_jobs
            WHERE status IN ('succeeded', 'failed') AND event_emitted_at IS NULL
@@ -253,12 +259,16 @@ export class JobStore {
     return status === 'running' ? 'held' : status === 'cancelled' ? 'cancelled' : 'lost';
   }
 
-  /** Records success unless the job was cancelled (or taken over) meanwhile; returns whether it did. */
+  /**
+   * Records success unless the job was cancelled (or taken over) meanwhile; returns whether it did. The job
+   * stays leased to `owner` until its outcome is marked sent.
+   */
   async succeed(jobId: string, owner: string, result: JobResult): Promise<Job | undefined> {
     const { rows } = await this.pool.query<JobRow>(
       `UPDATE sluice_jobs
           SET status = 'succeeded', result = $3, rows = $4, bytes = $5, error = NULL,
-              lease_owner = NULL, lease_expires_at = NULL, finished_at = now(), updated_at = now()
+              lease_expires_at = now() + interval '${EMISSION_LEASE_SECONDS} seconds',
+              finished_at = now(), updated_at = now()
         WHERE job_id = $1 AND lease_owner = $2 AND status = 'running'
         RETURNING *`,
       [jobId, owner, JSON.stringify(result), result.rows, result.bytes],
@@ -266,15 +276,24 @@ export class JobStore {
     return rows[0] ? toJob(rows[0]) : undefined;
   }
 
-  /** Records failure. Without an owner (a request rejected before it ran) any non-terminal job fails. */
-  async fail(jobId: string, owner: string | undefined, error: JobError): Promise<Job | undefined> {
+  /**
+   * Records failure. Without an owner (a request rejected before it ran) any non-terminal job fails. The job
+   * is leased to `emitter` until its outcome is marked sent.
+   */
+  async fail(
+    jobId: string,
+    owner: string | undefined,
+    error: JobError,
+    emitter: string = owner ?? 'unowned',
+  ): Promise<Job | undefined> {
     const { rows } = await this.pool.query<JobRow>(
       `UPDATE sluice_jobs
-          SET status = 'failed', error = $3, lease_owner = NULL, lease_expires_at = NULL,
+          SET status = 'failed', error = $3, lease_owner = $4,
+              lease_expires_at = now() + interval '${EMISSION_LEASE_SECONDS} seconds',
               finished_at = now(), updated_at = now()
         WHERE job_id = $1 AND status IN ('queued', 'running') AND ($2::text IS NULL OR lease_owner = $2)
         RETURNING *`,
-      [jobId, owner ?? null, JSON.stringify(error)],
+      [jobId, owner ?? null, JSON.stringify(error), emitter],
     );
     return rows[0] ? toJob(rows[0]) : undefined;
   }

@@ -3,7 +3,7 @@ import type { NewJob } from '../../jobs/job-store.ts';
 import { decodeRequestValue } from './decode-request.ts';
 import { parseTraceparent } from '../../observability/trace-context.ts';
 import { failedEvent } from './events.ts';
-import { deadLetter, emitOutcome, finishFailed, type InboundRecord, type OutcomeDeps } from './outcomes.ts';
+import { deadLetter, finishFailed, type InboundRecord, type OutcomeDeps } from './outcomes.ts';
 
 /**
  * One request record from Kafka, turned into a queued job. Resolving means the record is done with (its offset
@@ -73,9 +73,13 @@ export async function admitRequest(
       return;
     }
     case 'finished':
-      // A redelivery of a finished job: answer from the store, at most one outcome event.
-      if (!admitted.job.eventEmittedAt) await emitOutcome(deps, admitted.job);
-      log.info('request.redelivered', { status: admitted.job.status });
+      // A redelivery of a finished job sends nothing itself: the worker that finished it is sending its outcome
+      // now (it holds the emission lease), or died first, and then the outcome sweep sends it once its grace
+      // lapses. Sending here too raced the finishing worker and gave the requester two completion events.
+      log.info('request.redelivered', {
+        status: admitted.job.status,
+        outcomeSent: admitted.job.eventEmittedAt !== undefined && admitted.job.eventEmittedAt !== null,
+      });
       return;
     case 'admitted':
       if (decoded.kind === 'invalid') {

@@ -33,7 +33,7 @@ export async function finishFailed(
   owner: string | undefined,
   error: JobError,
 ): Promise<void> {
-  const failed = await deps.store.fail(job.jobId, owner, error);
+  const failed = await deps.store.fail(job.jobId, owner, error, deps.workerId);
   if (failed) await emitOutcome(deps, failed);
 }
 

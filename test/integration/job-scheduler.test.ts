@@ -205,9 +205,12 @@ describe('JobScheduler (real PostgreSQL, S3Proxy, Kafka)', () => {
     const { scheduler, publisher, admit, stop } = start({ outcomeGraceMs: 1_000 });
     const jobId = await admit({ source: 'pg', query: { kind: 'table', table: `${schema}.t` } });
     await store.fail(jobId, undefined, { code: 'QUERY_FAILED', message: 'refused', retriable: false });
-    await pool.query(`UPDATE sluice_jobs SET finished_at = now() - interval '1 minute' WHERE job_id = $1`, [
-      jobId,
-    ]);
+    // It died after recording the failure: its emission lease lapsed with it.
+    await pool.query(
+      `UPDATE sluice_jobs SET finished_at = now() - interval '1 minute', lease_expires_at = now() - interval '1 second'
+        WHERE job_id = $1`,
+      [jobId],
+    );
     scheduler.start();
     try {
       await settled(jobId);

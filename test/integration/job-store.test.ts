@@ -272,6 +272,9 @@ describe('JobStore (real PostgreSQL)', () => {
       const mine = (jobs: { jobId: string }[]) => jobs.filter((j) => j.jobId === job.jobId);
       expect(mine(await store.claimUnemitted('w1', 60_000, 1000))).toEqual([]); // still within the grace
       await setRow(job.jobId, `finished_at = now() - interval '2 minutes'`);
+      // Past the grace but still leased to the worker that failed it, which is sending the event itself.
+      expect(mine(await store.claimUnemitted('w1', 60_000, 1000))).toEqual([]);
+      await setRow(job.jobId, `lease_expires_at = now() - interval '1 second'`);
       expect(mine(await store.claimUnemitted('w1', 60_000, 1000))).toHaveLength(1);
       expect(mine(await store.claimUnemitted('w2', 60_000, 1000))).toEqual([]); // leased to w1 now
       await store.markEmitted(job.jobId);

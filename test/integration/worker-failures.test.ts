@@ -227,6 +227,30 @@ describe('export worker: bad input, redelivery', () => {
     expect(job).toMatchObject({ status: 'succeeded', attempts: 1 });
   });
 
+  it('sends nothing for a redelivery of a job another worker finished and is still announcing', async () => {
+    const body = request();
+    const jobId = jobIdFor(workspaceId, body.requestId);
+    // The moment between "succeeded" being recorded and the outcome being marked sent: the finishing worker
+    // holds the emission lease and sends the one completion event itself.
+    await db.query(
+      `INSERT INTO sluice_jobs (job_id, workspace_id, request_id, request_hash, request, format, status, attempts,
+                                lease_owner, lease_expires_at, started_at, finished_at, admitted_at, rows, bytes,
+                                result)
+       VALUES ($1, $2, $3, $4, $5, 'csv', 'succeeded', 1, 'finishing-worker', now() + interval '60 seconds',
+               now(), now(), now(), 500, 10,
+               '{"bucket":"b","key":"k","rows":500,"bytes":10,"sha256":"00","contentType":"text/csv","format":"csv","columns":[]}')`,
+      [jobId, workspaceId, body.requestId, requestHash(body), JSON.stringify(body)],
+    );
+    await send(JSON.stringify(body));
+    // A later request on the same key is handled after the redelivery.
+    const later = request();
+    await send(JSON.stringify(later));
+    await recorder.waitFor((r) => r.topic === Topics.completed && r.json().requestId === later.requestId);
+    const about = recorder.records.filter((r) => r.topic !== Topics.requestsDlq && r.json().jobId === jobId);
+    expect(about).toEqual([]);
+    expect(await worker.store.get(jobId)).toMatchObject({ status: 'succeeded', eventEmittedAt: null });
+  });
+
   it('takes over a job whose worker died once its lease lapses, and runs it once', async () => {
     const body = request();
     const jobId = jobIdFor(workspaceId, body.requestId);
