@@ -21,6 +21,12 @@ export async function startTestWorker(
     /** Serve /metrics (port 0: a free one, read from WorkerService.metricsPort). */
     metrics?: WorkerMetricsSettings;
     log?: Logger;
+    /** A group of the test's own (default: the suite's shared group). */
+    groupId?: string;
+    /** A requests topic of the test's own, so replaying it replays only the test's records. */
+    requestTopic?: string;
+    requestsFrom?: 'earliest' | 'latest';
+    requestMaxAgeMs?: number;
   } = {},
 ): Promise<WorkerService> {
   const infra = inject('infra');
@@ -28,7 +34,10 @@ export async function startTestWorker(
     {
       worker: {
         brokers: infra.KAFKA_BROKERS.split(','),
-        groupId: TEST_WORKER_GROUP,
+        groupId: overrides.groupId ?? TEST_WORKER_GROUP,
+        ...(overrides.requestTopic ? { requestTopic: overrides.requestTopic } : {}),
+        ...(overrides.requestsFrom ? { requestsFrom: overrides.requestsFrom } : {}),
+        ...(overrides.requestMaxAgeMs !== undefined ? { requestMaxAgeMs: overrides.requestMaxAgeMs } : {}),
         concurrency: overrides.concurrency ?? 3,
         workspaceMaxRunning: overrides.workspaceMaxRunning ?? 3,
         pollMs: 250,
