@@ -9,6 +9,9 @@ const MS_PER_DAY = 86_400_000;
  * were never in UTC. Beyond ±275,760 years (JS Date's range) the value cannot be written as text.
  */
 export function microsToIsoFixed(micros: bigint): string {
+  // Years 1685–2255 (|µs| ≤ 2^53) in doubles and integer arithmetic: a Date, a toISOString() and two bigint
+  // divisions per value were a sixth of a CSV export's CPU.
+  if (micros >= -MAX_EXACT_MICROS && micros <= MAX_EXACT_MICROS) return exactMicrosToIso(Number(micros));
   let ms = micros / MICROS_PER_MS;
   let rest = micros % MICROS_PER_MS;
   if (rest < 0n) {
@@ -19,6 +22,41 @@ export function microsToIsoFixed(micros: bigint): string {
   const date = new Date(Number(ms));
   if (Number.isNaN(date.getTime())) throw new RangeError(`timestamp ${micros}µs is outside ±275,760 years`);
   return `${date.toISOString().slice(0, -1)}${String(rest).padStart(3, '0')}`;
+}
+
+const MAX_EXACT_MICROS = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** '00'…'99' */
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : `${i}`));
+
+/** microsToIsoFixed for |µs| ≤ 2^53, where every year has four digits. */
+function exactMicrosToIso(micros: number): string {
+  const seconds = Math.floor(micros / 1_000_000);
+  const fraction = micros - seconds * 1_000_000;
+  const days = Math.floor(seconds / 86_400);
+  let rest = seconds - days * 86_400;
+  const hours = Math.floor(rest / 3600);
+  rest -= hours * 3600;
+  const minutes = Math.floor(rest / 60);
+  // Hinnant's civil_from_days, the inverse of daysFromCivil below.
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const hundredths = Math.floor(fraction / 10_000);
+  const f = fraction - hundredths * 10_000;
+  return (
+    `${TWO_DIGITS[Math.floor(year / 100)]}${TWO_DIGITS[year % 100]}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}` +
+    `T${TWO_DIGITS[hours]}:${TWO_DIGITS[minutes]}:${TWO_DIGITS[rest - minutes * 60]}` +
+    `.${TWO_DIGITS[hundredths]}${TWO_DIGITS[Math.floor(f / 100)]}${TWO_DIGITS[f % 100]}`
+  );
 }
 
 export function daysToIsoDate(days: number): string {

@@ -60,6 +60,8 @@ function createArrowTransform(
 
   return new Transform({
     writableObjectMode: true,
+    // One batch waiting, not Node's default 16: each holds thousands of rows, and what waits here is heap.
+    writableHighWaterMark: 1,
     transform(batch: RowBatch, _enc, callback) {
       const out: Buffer[] = [];
       try {

@@ -13,6 +13,8 @@ function createCsvTransform(
   let pendingHeader = header ? encodeHeader(columns, { delimiter, lineEnding }) : '';
   return new Transform({
     writableObjectMode: true,
+    // One batch waiting, not Node's default 16: each holds thousands of rows, and what waits here is heap.
+    writableHighWaterMark: 1,
     // One string per batch: far fewer chunks than per row, and still bounded by the batch size.
     transform(batch: RowBatch, _enc, callback) {
       let text = pendingHeader;

@@ -11,6 +11,8 @@ function createJsonTransform(columns: Column[], _options: EncoderOptions): Trans
   let prefix = FIRST_ROW_PREFIX;
   return new Transform({
     writableObjectMode: true,
+    // One batch waiting, not Node's default 16: each holds thousands of rows, and what waits here is heap.
+    writableHighWaterMark: 1,
     transform(batch: RowBatch, _enc, callback) {
       let text = pendingHead;
       try {

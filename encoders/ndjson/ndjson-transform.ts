@@ -9,6 +9,8 @@ function createNdjsonTransform(columns: Column[], _options: EncoderOptions): Tra
   const encodeRow = createJsonRowEncoder(columns);
   return new Transform({
     writableObjectMode: true,
+    // One batch waiting, not Node's default 16: each holds thousands of rows, and what waits here is heap.
+    writableHighWaterMark: 1,
     // One string per batch, as for CSV: few chunks, each bounded by the batch size.
     transform(batch: RowBatch, _enc, callback) {
       let text = '';
