@@ -40,6 +40,9 @@ export function createProgressMeter(listener: ProgressListener | undefined, inte
 
   const rows = new Transform({
     objectMode: true,
+    // Row batches are the heaviest objects in an export (thousands of row arrays each); the default of 16
+    // per side let 32 of them queue here in front of a slower encoder, hundreds of MB of old-generation heap.
+    highWaterMark: 1,
     transform(batch: RowBatch, _enc, callback) {
       progress.rows += batch.length;
       report(false);

@@ -9,6 +9,8 @@ function createNdjsonTransform(columns: Column[], _options: EncoderOptions): Tra
   const encodeRows = createJsonRowsEncoder(columns);
   return new Transform({
     writableObjectMode: true,
+    // Few row batches wait here (the default is 16): they are large, and each one queued is old-generation heap.
+    writableHighWaterMark: 2,
     // One buffer per batch, as for CSV: few chunks, each bounded by the batch size.
     transform(batch: RowBatch, _enc, callback) {
       let bytes: Buffer;
