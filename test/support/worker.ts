@@ -36,7 +36,10 @@ export async function startTestWorker(
         brokers: infra.KAFKA_BROKERS.split(','),
         groupId: overrides.groupId ?? TEST_WORKER_GROUP,
         ...(overrides.requestTopic ? { requestTopic: overrides.requestTopic } : {}),
-        ...(overrides.requestsFrom ? { requestsFrom: overrides.requestsFrom } : {}),
+        // The suite's tests produce right after the worker starts, before its group has joined: a fresh
+        // group (a fresh CI broker) starting at the topic's end would skip those requests. Production's
+        // default (latest) is tested where a test asks for it.
+        requestsFrom: overrides.requestsFrom ?? 'earliest',
         ...(overrides.requestMaxAgeMs !== undefined ? { requestMaxAgeMs: overrides.requestMaxAgeMs } : {}),
         concurrency: overrides.concurrency ?? 3,
         workspaceMaxRunning: overrides.workspaceMaxRunning ?? 3,
