@@ -95,9 +95,10 @@ describe('deployment safety: where a new worker group starts', () => {
       await send(old2);
       await send(stale, Date.now() - DAY_MS - 3_600_000); // written 25 h ago
 
-      // The default: a new group starts at the end of the topic.
+      // The service's default (test workers default to earliest, so it is named): a new group starts at the end.
       worker = await startTestWorker(sources, {
         groupId: `replay-latest-${run}`,
+        requestsFrom: 'latest',
         requestTopic: topic,
         requestMaxAgeMs: DAY_MS,
       });
