@@ -60,8 +60,8 @@ function createArrowTransform(
 
   return new Transform({
     writableObjectMode: true,
-    // One batch waiting, not Node's default 16: each holds thousands of rows, and what waits here is heap.
-    writableHighWaterMark: 1,
+    // Few row batches wait here (the default is 16): they are large, and each one queued is old-generation heap.
+    writableHighWaterMark: 2,
     transform(batch: RowBatch, _enc, callback) {
       const out: Buffer[] = [];
       try {

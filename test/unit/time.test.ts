@@ -49,3 +49,35 @@ describe('dates as days since the epoch', () => {
     });
   }
 });
+
+describe('the integer-arithmetic fast paths agree with Date', () => {
+  // The reference is what core/time.ts did before its fast paths: bigint division, a Date, toISOString.
+  const viaDate = (micros: bigint): string => {
+    let ms = micros / 1000n;
+    let rest = micros % 1000n;
+    if (rest < 0n) {
+      rest += 1000n;
+      ms -= 1n;
+    }
+    return new Date(Number(ms)).toISOString().slice(0, -1) + String(rest).padStart(3, '0');
+  };
+  const dateViaDate = (days: number): string => {
+    const iso = new Date(days * 86_400_000).toISOString();
+    return iso.slice(0, iso.indexOf('T'));
+  };
+
+  it('timestamps across the fast range, its edges and just outside it', () => {
+    const edge = 2n ** 53n;
+    const values = [0n, -1n, 1n, edge - 1n, -(edge - 1n), edge, -edge, edge + 1n, -86_400_000_000n];
+    // A fixed stride through ±2^53 µs (years 1685–2254) hits every month, leap day and time of day.
+    for (let v = -(edge - 1n); v < edge; v += 7_777_777_777_777n) values.push(v, v + 999_999n);
+    for (const v of values) expect(microsToIsoFixed(v), String(v)).toBe(viaDate(v));
+  });
+
+  it('dates from year 1 to 9999 and past the fast range', () => {
+    for (let d = -719_162; d <= 2_932_896; d += 997) expect(daysToIsoDate(d), String(d)).toBe(dateViaDate(d));
+    for (const d of [-719_163, -800_000, 2_900_000, 2_932_896, 3_000_000]) {
+      expect(daysToIsoDate(d), String(d)).toBe(dateViaDate(d));
+    }
+  });
+});
