@@ -24,11 +24,14 @@ export function openSource(url: string, options: OpenSourceOptions = {}): Source
       );
     case 'mysql':
     case 'mariadb':
-      return lazySource('mysql', async () =>
-        (await import('./mysql/source.ts')).createMysqlSource({
-          url: url.replace(/^mariadb:/i, 'mysql:'),
-          ...options,
-        }),
+      return lazySource(
+        'mysql',
+        async () =>
+          (await import('./mysql/source.ts')).createMysqlSource({
+            url: url.replace(/^mariadb:/i, 'mysql:'),
+            ...options,
+          }),
+        { streamCsv: true },
       );
     case 'sqlite':
       return createSqliteSource({ filename: url.slice('sqlite:'.length).replace(/^\/\//, '') });

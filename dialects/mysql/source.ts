@@ -1,7 +1,17 @@
 import type { FieldPacket } from 'mysql2';
 import type { Column } from '../../schemas/column.ts';
 import { SluiceError, type ErrorCode } from '../../core/errors.ts';
-import type { CompiledQuery, Query, RowBatch, RowStream, Source, StreamOptions } from '../source.ts';
+import type {
+  CompiledQuery,
+  CsvByteStream,
+  CsvStreamOptions,
+  Query,
+  RowBatch,
+  RowStream,
+  Source,
+  StreamOptions,
+} from '../source.ts';
+import { csvRowWriter } from './csv.ts';
 import { compileTableSelect } from '../table-select.ts';
 import { resolveTable } from './describe.ts';
 import { mysqlDialect } from './dialect.ts';
@@ -93,6 +103,44 @@ export function createMysqlSource(options: MysqlSourceOptions): Source {
     }
   }
 
+  /** Runs the query on a leased connection: the result stream (which owns the lease) and its columns. */
+  async function start(
+    query: Query,
+    { signal, batchRows = DEFAULT_BATCH_ROWS, timeoutMs }: StreamOptions,
+  ): Promise<{ result: ResultStream; described: DescribedColumn[]; compiled: CompiledQuery }> {
+    checkPositiveInteger('batchRows', batchRows);
+    if (timeoutMs !== undefined) checkPositiveInteger('timeoutMs', timeoutMs);
+    if (signal?.aborted) throw cancelled(signal.reason);
+    const lease = await connector.acquire();
+    let compiled: Compiled;
+    try {
+      if (query.kind === 'sql') await checkReturnsRows(lease, query.sql);
+      await lease.beginReadOnly();
+      compiled = await compileOn(lease, query);
+      if (timeoutMs !== undefined) {
+        flavor ??= await serverFlavor(lease);
+        compiled = { ...compiled, compiled: withStatementTimeout(flavor, compiled.compiled, timeoutMs) };
+      }
+    } catch (err) {
+      lease.release();
+      throw err;
+    }
+    // From here the result stream owns the lease, and gives it back on every path.
+    const result = await startResultStream(lease, compiled.compiled, {
+      signal,
+      batchRows,
+      readAhead: READ_AHEAD_BATCHES,
+    });
+    running.add(result);
+    try {
+      return { result, described: columnsOf(result.fields, compiled.natives), compiled: compiled.compiled };
+    } catch (err) {
+      await result.close(err);
+      running.delete(result);
+      throw err;
+    }
+  }
+
   return {
     dialect: 'mysql',
 
@@ -126,38 +174,11 @@ export function createMysqlSource(options: MysqlSourceOptions): Source {
       });
     },
 
-    async stream(
-      query,
-      { signal, batchRows = DEFAULT_BATCH_ROWS, timeoutMs }: StreamOptions = {},
-    ): Promise<RowStream> {
-      checkPositiveInteger('batchRows', batchRows);
-      if (timeoutMs !== undefined) checkPositiveInteger('timeoutMs', timeoutMs);
-      if (signal?.aborted) throw cancelled(signal.reason);
-      const lease = await connector.acquire();
-      let compiled: Compiled;
-      try {
-        if (query.kind === 'sql') await checkReturnsRows(lease, query.sql);
-        await lease.beginReadOnly();
-        compiled = await compileOn(lease, query);
-        if (timeoutMs !== undefined) {
-          flavor ??= await serverFlavor(lease);
-          compiled = { ...compiled, compiled: withStatementTimeout(flavor, compiled.compiled, timeoutMs) };
-        }
-      } catch (err) {
-        lease.release();
-        throw err;
-      }
-      // From here the result stream owns the lease, and gives it back on every path.
-      const result = await startResultStream(lease, compiled.compiled, {
-        signal,
-        batchRows,
-        readAhead: READ_AHEAD_BATCHES,
-      });
-      running.add(result);
+    async stream(query, options: StreamOptions = {}): Promise<RowStream> {
+      const { result, described, compiled } = await start(query, options);
       let columns: Column[];
       let plan: ConversionPlan;
       try {
-        const described = columnsOf(result.fields, compiled.natives);
         columns = described.map(({ column }) => column);
         plan = conversionPlan(
           described.map(({ native }) => native),
@@ -170,8 +191,44 @@ export function createMysqlSource(options: MysqlSourceOptions): Source {
       }
       return {
         columns,
-        compiled: compiled.compiled,
-        batches: batchIterator(result, plan, () => running.delete(result)),
+        compiled,
+        batches: batchIterator(
+          result,
+          (batch) => convertBatch(batch, plan),
+          () => running.delete(result),
+        ),
+      };
+    },
+
+    async streamCsv(query, options: CsvStreamOptions): Promise<CsvByteStream | undefined> {
+      const { result, described, compiled } = await start(query, options);
+      const columns = described.map(({ column }) => column);
+      const writeRows = csvRowWriter(
+        described.map(({ native }) => native),
+        columns,
+        options.delimiter,
+      );
+      if (!writeRows) {
+        // A column only the decode path can convert: nothing held, the caller streams rows instead.
+        await result.close();
+        running.delete(result);
+        return undefined;
+      }
+      let rows = 0;
+      const batches = batchIterator(
+        result,
+        (batch) => batch,
+        () => running.delete(result),
+      );
+      return {
+        columns,
+        compiled,
+        chunks: mapAsync(batches, (batch) => {
+          const text = writeRows(batch);
+          rows += batch.length;
+          return Buffer.from(text, 'utf8');
+        }),
+        rowCount: () => rows,
       };
     },
 
@@ -199,10 +256,12 @@ async function checkReturnsRows(lease: Lease, sql: string): Promise<void> {
 }
 
 /** Each result column, from its packet, refined by information_schema for table queries. */
-function columnsOf(
-  fields: FieldPacket[],
-  natives: Map<string, NativeColumn> | undefined,
-): { native: NativeColumn; column: Column }[] {
+interface DescribedColumn {
+  native: NativeColumn;
+  column: Column;
+}
+
+function columnsOf(fields: FieldPacket[], natives: Map<string, NativeColumn> | undefined): DescribedColumn[] {
   return fields.map((field) => {
     let native = nativeFromField(field as FieldLike);
     const info = natives?.get(field.orgName || field.name);
@@ -218,7 +277,7 @@ function columnsOf(
  */
 function batchIterator(
   result: ResultStream,
-  plan: ConversionPlan,
+  convert: (batch: RowBatch) => RowBatch,
   onDone: () => void,
 ): AsyncIterable<RowBatch> {
   let done = false;
@@ -233,7 +292,7 @@ function batchIterator(
       let batch: RowBatch | null;
       try {
         batch = await result.take();
-        if (batch !== null) batch = convertBatch(batch, plan);
+        if (batch !== null) batch = convert(batch);
       } catch (err) {
         await finish(err);
         throw err;
@@ -259,4 +318,32 @@ function checkPositiveInteger(name: string, value: number, code: ErrorCode = 'CO
   if (!Number.isSafeInteger(value) || value <= 0) {
     throw new SluiceError(code, `${name} must be a positive integer, got ${value}`);
   }
+}
+
+/**
+ * `batches` mapped one by one; return() and errors reach the source's iterator, so a consumer that stops
+ * early still stops the statement on the server.
+ */
+function mapAsync<T, U>(source: AsyncIterable<T>, map: (item: T) => U): AsyncIterable<U> {
+  const inner = source[Symbol.asyncIterator]();
+  const iterator: AsyncIterableIterator<U> = {
+    async next() {
+      const r = await inner.next();
+      if (r.done) return { done: true, value: undefined };
+      try {
+        return { done: false, value: map(r.value) };
+      } catch (err) {
+        await inner.return?.();
+        throw err;
+      }
+    },
+    async return() {
+      await inner.return?.();
+      return { done: true, value: undefined };
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
 }
