@@ -5,7 +5,8 @@
  *     database) → S3Proxy, for csv, csv+gzip, ndjson, parquet (zstd) and arrow, plus csv and parquet with
  *     options.parallel = 2; json on request (--formats);
  *   - through the one-shot CLI (`sluice export … --out s3://…`), PostgreSQL and MariaDB;
- * beside baselines measured in the same run: psql `\copy (…) to /dev/null` (the extraction ceiling), DuckDB
+ * beside baselines measured in the same run: psql `\copy (…) to /dev/null` (the extraction ceiling), the
+ * same \copy piped into `rclone rcat` to S3Proxy (what a user would do by hand), DuckDB
  * writing the same rows to Parquet from its own table (the encoder ceiling), and the PostgreSQL source's
  * decode-only rate. Prints each figure and writes bench/results/<rows>.json; bench/RESULTS.md is rebuilt
  * from every results file present.
@@ -34,6 +35,7 @@ import { readS3Settings } from '../cli/config.ts';
 import { createS3Client } from '../sinks/s3/client.ts';
 import { duckdbParquetCeiling, psqlCopyCeiling, timed } from './scale/baselines.ts';
 import { pidsNamed, startCpuMeter } from './scale/cpu.ts';
+import { psqlRcloneBaseline, type RcloneTarget } from './scale/rclone.ts';
 import { renderResults, type BenchRun, type Figure } from './scale/report.ts';
 import { deletePrefix, watchFirstPart } from './scale/s3-objects.ts';
 import { BENCH_SCHEMA, ensureMysqlTable, ensurePostgresTable, postgresTableSize } from './scale/tables.ts';
@@ -109,6 +111,17 @@ if (!flag('no-baselines')) {
     rowsPerSec: rows / ceiling.seconds,
     ...ceiling,
   });
+  // What a user would do by hand, into the same store: the CSV target is ≤ 0.75 × this (issue 18).
+  const rcloneKey = `bench-h6/rclone/${randomUUID()}.csv`;
+  const rclone = await psqlRcloneBaseline(pgUrl, `SELECT * FROM ${table}`, rcloneTarget(), rcloneKey);
+  record({
+    path: 'baseline',
+    label: 'psql \\copy csv | rclone rcat → S3Proxy',
+    rowsPerSec: rows / rclone.seconds,
+    bytes: await listBytes(rcloneKey),
+    ...rclone,
+  });
+  await deletePrefix(s3, bucket, rcloneKey);
   const duck = await duckdbParquetCeiling(rows);
   record({
     path: 'baseline',
@@ -364,6 +377,16 @@ if (flag('drop')) {
   log(`dropped ${table}`);
 }
 s3.destroy();
+
+function rcloneTarget(): RcloneTarget {
+  return {
+    endpoint: infra.S3_ENDPOINT,
+    region: infra.S3_REGION,
+    accessKeyId: infra.S3_ACCESS_KEY_ID,
+    secretAccessKey: infra.S3_SECRET_ACCESS_KEY,
+    bucket,
+  };
+}
 
 async function listBytes(prefix: string): Promise<number> {
   const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');

@@ -40,8 +40,7 @@ export function createProgressMeter(listener: ProgressListener | undefined, inte
 
   const rows = new Transform({
     objectMode: true,
-    // Row batches are the heaviest objects in an export (thousands of row arrays each); the default of 16
-    // per side let 32 of them queue here in front of a slower encoder, hundreds of MB of old-generation heap.
+    // A batch is thousands of rows: Node's default of 16 objects per side would hold 32 of them.
     highWaterMark: 1,
     transform(batch: RowBatch, _enc, callback) {
       progress.rows += batch.length;

@@ -16,6 +16,19 @@ describe('timestamps as bigint microseconds', () => {
     });
   }
 
+  it('the integer fast path (|µs| ≤ 2^53) and the Date path agree on both sides of their border', () => {
+    // 2^53 µs is 2255-06-05T23:47:34.740992; one past it goes through the Date path.
+    const edge = BigInt(Number.MAX_SAFE_INTEGER);
+    expect(microsToIsoFixed(edge)).toBe('2255-06-05T23:47:34.740991');
+    expect(microsToIsoFixed(edge + 1n)).toBe('2255-06-05T23:47:34.740992');
+    expect(microsToIsoFixed(-edge)).toBe('1684-07-28T00:12:25.259009');
+    expect(microsToIsoFixed(-edge - 1n)).toBe('1684-07-28T00:12:25.259008');
+    // Month and leap-day ends, before and after the epoch.
+    expect(microsToIsoFixed(isoToMicros('2000-02-29T23:59:59.999999Z'))).toBe('2000-02-29T23:59:59.999999');
+    expect(microsToIsoFixed(isoToMicros('1900-03-01T00:00:00Z'))).toBe('1900-03-01T00:00:00.000000');
+    expect(microsToIsoFixed(isoToMicros('1969-12-31T00:00:00.000001Z'))).toBe('1969-12-31T00:00:00.000001');
+  });
+
   it('rejects text that is not a timestamp', () => {
     expect(() => isoToMicros('yesterday')).toThrow(RangeError);
   });
