@@ -254,6 +254,7 @@ try {
       peakRssMb: worker.peakRssMb(),
       cpu: cpuUsed,
       ...(firstAt !== undefined ? { firstByteSec: Math.max(0, firstAt - startedAt) / 1000 } : {}),
+      ...(adjacent ? { adjacentCeilingSec: adjacent.seconds } : {}),
     });
     if (adjacent) {
       log(
