@@ -100,6 +100,9 @@ export function readWorkerSettings(env: Env): WorkerSettings {
       maxAttempts: int('SLUICE_MAX_ATTEMPTS', 3),
       requestPartitions: int('SLUICE_REQUEST_PARTITIONS', 6),
       ...(env.SCHEMA_REGISTRY_URL ? { schemaRegistryUrl: env.SCHEMA_REGISTRY_URL } : {}),
+      ...(env.SLUICE_ORPHAN_UPLOAD_AGE_MS
+        ? { orphanUploadAgeMs: positiveInt('SLUICE_ORPHAN_UPLOAD_AGE_MS', env.SLUICE_ORPHAN_UPLOAD_AGE_MS) }
+        : {}),
     },
     databaseUrl: requireDatabaseUrl(env, 'worker'),
     s3: readS3Settings(env),

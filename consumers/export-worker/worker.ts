@@ -33,6 +33,8 @@ export interface ExportWorkerConfig {
   sessionTimeoutMs?: number;
   /** With it, outcome events are Avro registered there and Avro requests can be read; JSON otherwise. */
   schemaRegistryUrl?: string;
+  /** Open multipart uploads no live job owns are aborted once this old (job-scheduler.ts; default 1 h). */
+  orphanUploadAgeMs?: number;
 }
 
 export interface ExportWorkerDeps {
@@ -117,6 +119,7 @@ export async function startExportWorker(
       maxAttempts: config.maxAttempts,
       pollMs: config.pollMs ?? 1_000,
       outcomeGraceMs: Math.max(10_000, config.leaseMs),
+      ...(config.orphanUploadAgeMs !== undefined ? { orphanUploadAgeMs: config.orphanUploadAgeMs } : {}),
     },
     shutdown.signal,
   );
