@@ -23,7 +23,7 @@ describe('S3 sink: the store goes away for seconds mid-upload', () => {
 
   beforeAll(async () => {
     const url = new URL(settings.endpoint!);
-    proxy = await startTcpProxy(url.hostname, Number(url.port));
+    proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port) });
     direct = createS3Client(settings);
   });
   afterAll(async () => {
@@ -46,9 +46,9 @@ describe('S3 sink: the store goes away for seconds mid-upload', () => {
         for (let at = 0; at < body.byteLength; at += MiB) {
           if (sent === 11 * MiB && !cut) {
             cut = (async () => {
-              await proxy.cut();
+              proxy.setMode('refuse');
               await sleep(6_000);
-              await proxy.open();
+              proxy.setMode('open');
             })();
           }
           sent += MiB;
@@ -64,7 +64,7 @@ describe('S3 sink: the store goes away for seconds mid-upload', () => {
       expect(bytes.equals(body)).toBe(true);
       expect(await openUploads(direct, settings.bucket, prefix)).toEqual([]);
     } finally {
-      await proxy.open();
+      proxy.setMode('open');
       client.destroy();
     }
   }, 20_000);

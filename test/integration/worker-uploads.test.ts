@@ -15,7 +15,6 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { objectKeyFor } from '../../consumers/export-worker/object-key.ts';
 import type { WorkerService } from '../../consumers/export-worker/service.ts';
 import { jobIdFor, requestHash } from '../../jobs/job-id.ts';
-import { Topics } from '../../schemas/topics.ts';
 import { OWNER_METADATA } from '../../sinks/s3/multipart-writer.ts';
 import { sweepOrphanUploads } from '../../sinks/s3/orphan-uploads.ts';
 import { TABLES_ONLY_GRANT } from '../support/grants.ts';
@@ -29,6 +28,9 @@ describe('export worker: uploads and objects a job owns', () => {
   const schema = `wu_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
   const workspaceId = `ws-${randomUUID().slice(0, 8)}`;
   const bucket = s3Settings().bucket;
+  // A group and requests topic of the test's own: no other worker on the shared broker takes its requests.
+  const run = randomUUID().slice(0, 8);
+  const topic = `sluice.test.uploads.${run}`;
   let db: pg.Client;
   let s3: S3Client;
   let worker: WorkerService;
@@ -44,14 +46,25 @@ describe('export worker: uploads and objects a job owns', () => {
     );
     s3 = testS3Client();
     const kafka = testKafka();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1 }] });
+    await admin.disconnect();
     producer = kafka.producer();
     await producer.connect();
-    worker = await startTestWorker([{ name: 'wh', url: infra.DATABASE_URL, grant: TABLES_ONLY_GRANT }]);
+    worker = await startTestWorker([{ name: 'wh', url: infra.DATABASE_URL, grant: TABLES_ONLY_GRANT }], {
+      groupId: `uploads-${run}`,
+      requestTopic: topic,
+    });
   });
 
   afterAll(async () => {
     await worker?.stop();
     await producer?.disconnect();
+    const admin = testKafka().admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: [topic] }).catch(() => {});
+    await admin.disconnect();
     s3?.destroy();
     await db?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await db?.end();
@@ -67,7 +80,7 @@ describe('export worker: uploads and objects a job owns', () => {
     format: 'csv',
   });
   const send = (body: object) =>
-    producer.send({ topic: Topics.requests, messages: [{ key: workspaceId, value: JSON.stringify(body) }] });
+    producer.send({ topic, messages: [{ key: workspaceId, value: JSON.stringify(body) }] });
   // The job's own row (this worker's store), not any event with its id: workers of other deployments on the
   // shared broker may answer the same request from their own job store.
   const outcomeOf = async (jobId: string) => {
