@@ -101,6 +101,9 @@ export function readWorkerSettings(env: Env): WorkerSettings {
       maxAttempts: int('SLUICE_MAX_ATTEMPTS', 3),
       requestPartitions: int('SLUICE_REQUEST_PARTITIONS', 6),
       ...(env.SCHEMA_REGISTRY_URL ? { schemaRegistryUrl: env.SCHEMA_REGISTRY_URL } : {}),
+      ...(env.SLUICE_ORPHAN_UPLOAD_AGE_MS
+        ? { orphanUploadAgeMs: positiveInt('SLUICE_ORPHAN_UPLOAD_AGE_MS', env.SLUICE_ORPHAN_UPLOAD_AGE_MS) }
+        : {}),
       requestsFrom: readRequestsFrom(env),
       ...(env.SLUICE_REQUEST_TOPIC ? { requestTopic: env.SLUICE_REQUEST_TOPIC } : {}),
       ...readRequestMaxAge(env),

@@ -52,6 +52,8 @@ export const ErrorCodes = {
   INTERNAL_ERROR: 'INTERNAL_ERROR',
   INTERRUPTED: 'INTERRUPTED',
   TARGET_EXISTS: 'TARGET_EXISTS',
+  /** A job's object key holds an object another job record wrote: kept, never overwritten. */
+  OBJECT_EXISTS: 'OBJECT_EXISTS',
   POLICY_NOT_FOUND: 'POLICY_NOT_FOUND',
 } as const;
 

@@ -1,6 +1,13 @@
 import type pg from 'pg';
 import { withTransaction } from '../core/pg-transaction.ts';
-import { TERMINAL_STATUSES, type Job, type JobError, type JobResult, type JobStatus } from './job.ts';
+import {
+  TERMINAL_STATUSES,
+  type Job,
+  type JobError,
+  type JobResult,
+  type JobStatus,
+  type OpenUpload,
+} from './job.ts';
 
 export interface NewJob {
   jobId: string;
@@ -66,6 +73,8 @@ interface JobRow {
   not_before: Date | null;
   worker_group: string | null;
   traceparent: string | null;
+  object_owner: string;
+  open_uploads: Record<string, { key: string }> | null;
 }
 
 /** Workers take scheduling decisions one at a time, so per-workspace caps hold across processes. */
@@ -365,6 +374,39 @@ export class JobStore {
     return depth;
   }
 
+  /**
+   * A multipart upload of this job was opened. Recorded whoever holds the lease now: an upload opened by an
+   * attempt that lost it must still be found and aborted.
+   */
+  async uploadOpened(jobId: string, upload: OpenUpload): Promise<void> {
+    await this.pool.query(
+      `UPDATE sluice_jobs
+          SET open_uploads = open_uploads || jsonb_build_object($2::text, jsonb_build_object('key', $3::text))
+        WHERE job_id = $1`,
+      [jobId, upload.uploadId, upload.key],
+    );
+  }
+
+  /** The upload was completed or aborted: nothing of it is left in the bucket. */
+  async uploadClosed(jobId: string, uploadId: string): Promise<void> {
+    await this.pool.query(`UPDATE sluice_jobs SET open_uploads = open_uploads - $2::text WHERE job_id = $1`, [
+      jobId,
+      uploadId,
+    ]);
+  }
+
+  /**
+   * The ids of uploads that jobs still queued or running own — their next attempt or their running one
+   * completes or aborts them. Everything else under the exports prefix is the orphan sweep's.
+   */
+  async liveUploadIds(): Promise<Set<string>> {
+    const { rows } = await this.pool.query<{ upload_id: string }>(
+      `SELECT jsonb_object_keys(open_uploads) AS upload_id FROM sluice_jobs
+        WHERE status IN ('queued', 'running') AND open_uploads <> '{}'::jsonb`,
+    );
+    return new Set(rows.map((r) => r.upload_id));
+  }
+
   async get(jobId: string): Promise<Job | undefined> {
     const { rows } = await this.pool.query<JobRow>(`SELECT * FROM sluice_jobs WHERE job_id = $1`, [jobId]);
     return rows[0] ? toJob(rows[0]) : undefined;
@@ -392,5 +434,7 @@ function toJob(row: JobRow): Job {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     traceparent: row.traceparent ?? null,
+    objectOwner: row.object_owner,
+    openUploads: Object.entries(row.open_uploads ?? {}).map(([uploadId, { key }]) => ({ key, uploadId })),
   };
 }

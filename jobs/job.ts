@@ -53,4 +53,13 @@ export interface Job {
   finishedAt: Date | null;
   /** The W3C traceparent the request arrived with, if any. */
   traceparent?: string | null;
+  /** Written into the metadata of the job's objects: an object with another owner is never replaced. */
+  objectOwner?: string;
+  /** Multipart uploads of this job still open (an attempt that died, or failed to abort them). */
+  openUploads?: OpenUpload[];
+}
+
+export interface OpenUpload {
+  key: string;
+  uploadId: string;
 }

@@ -49,6 +49,12 @@ const STEPS = [
   `ALTER TABLE sluice_jobs ADD COLUMN IF NOT EXISTS traceparent text`,
   // The source's row estimate for the running attempt (a whole-table export), so progress can show % and ETA.
   `ALTER TABLE sluice_jobs ADD COLUMN IF NOT EXISTS expected_rows bigint`,
+  // Who writes the job's objects: stored in their metadata, so no other job record (a replayed request, a
+  // new job database) overwrites an object this one completed. Random per row, never reused.
+  `ALTER TABLE sluice_jobs ADD COLUMN IF NOT EXISTS object_owner text NOT NULL DEFAULT gen_random_uuid()::text`,
+  // The job's multipart uploads that are open (upload id → {key}): a takeover aborts what a dead attempt
+  // left, and the orphan sweep leaves alone what a live job still owns.
+  `ALTER TABLE sluice_jobs ADD COLUMN IF NOT EXISTS open_uploads jsonb NOT NULL DEFAULT '{}'::jsonb`,
 ];
 
 export async function migrateJobStore(pool: pg.Pool): Promise<void> {

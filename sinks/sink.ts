@@ -34,3 +34,13 @@ export interface Sink {
    */
   remove(key: string): Promise<void>;
 }
+
+/**
+ * Hears about a writer's multipart upload: `opened` once the store gave it an id (before any part goes up;
+ * a rejection fails the write), `closed` once it is completed or aborted. A job records the ids, so a
+ * takeover or the orphan sweep can abort an upload whose writer died.
+ */
+export interface UploadTracker {
+  opened(key: string, uploadId: string): Promise<void>;
+  closed(key: string, uploadId: string): Promise<void>;
+}

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Job } from '../../jobs/job.ts';
 import type { SchedulingPolicy } from '../../jobs/job-store.ts';
+import { sweepOrphanUploads } from '../../sinks/s3/orphan-uploads.ts';
 import { emitOutcome } from './outcomes.ts';
 import { runClaimedJob, type RunnerDeps } from './run-claimed-job.ts';
 
@@ -11,7 +12,18 @@ export interface SchedulerConfig extends SchedulingPolicy {
   pollMs: number;
   /** How long a finished job's outcome event may stay unsent before any worker sends it. */
   outcomeGraceMs: number;
+  /**
+   * Multipart uploads under `exports/` older than this that no queued or running job owns are aborted (a
+   * worker killed mid-upload, an abort that never reached the store). Longer than any single upload may take
+   * when several deployments share the prefix, since another deployment's jobs are not in this job store.
+   * Default 1 h; 0 turns the sweep off.
+   */
+  orphanUploadAgeMs?: number;
 }
+
+export const DEFAULT_ORPHAN_UPLOAD_AGE_MS = 3_600_000;
+/** Where job objects live (object-key.ts); the sweep looks nowhere else in the bucket. */
+const EXPORTS_PREFIX = 'exports/';
 
 /**
  * Takes jobs from the job store's queue, up to `concurrency` at a time, in the store's fair order, and runs
@@ -24,6 +36,7 @@ export class JobScheduler {
   #woken = false;
   #loop: Promise<void> | undefined;
   #lastSweep = 0;
+  #lastOrphanSweep = 0;
 
   constructor(
     private readonly deps: RunnerDeps,
@@ -69,6 +82,7 @@ export class JobScheduler {
           }
         }
         if (!tookOne) await this.#sweepOutcomes();
+        if (!tookOne) await this.#sweepOrphanUploads();
       } catch (err) {
         deps.log.error('scheduler.failed', { err });
         await sleep(config.pollMs * 4, undefined, { signal: shutdown }).catch(() => {});
@@ -103,6 +117,24 @@ export class JobScheduler {
         status: job.status,
       });
     }
+  }
+
+  /** At most every quarter of the age (and at least a minute apart): a list call and a query each time. */
+  async #sweepOrphanUploads(): Promise<void> {
+    const age = this.config.orphanUploadAgeMs ?? DEFAULT_ORPHAN_UPLOAD_AGE_MS;
+    if (age <= 0) return;
+    const now = Date.now();
+    if (now - this.#lastOrphanSweep < Math.max(60_000, age / 4)) return;
+    this.#lastOrphanSweep = now;
+    const live = await this.deps.store.liveUploadIds();
+    const aborted = await sweepOrphanUploads({
+      client: this.deps.runtime.s3.client,
+      bucket: this.deps.runtime.s3.bucket,
+      prefix: EXPORTS_PREFIX,
+      olderThanMs: age,
+      isLive: (uploadId) => live.has(uploadId),
+    });
+    for (const upload of aborted) this.deps.log.info('upload.orphan_aborted', { ...upload });
   }
 
   async #idle(): Promise<void> {

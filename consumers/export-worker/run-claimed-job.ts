@@ -3,6 +3,8 @@ import type { Job } from '../../jobs/job.ts';
 import { childContext, parseTraceparent, traceFields } from '../../observability/trace-context.ts';
 import { noopJobObserver, type JobObserver } from '../../observability/worker-metrics.ts';
 import { ExportRequestedSchema } from '../../schemas/export-requested.ts';
+import { abortUpload } from '../../sinks/s3/orphan-uploads.ts';
+import type { UploadTracker } from '../../sinks/sink.ts';
 import { toJobError } from './job-error.ts';
 import { emitOutcome, finishFailed, type OutcomeDeps } from './outcomes.ts';
 import type { JobRuntime } from './job-runtime.ts';
@@ -43,6 +45,11 @@ export async function runClaimedJob(deps: RunnerDeps, job: Job, shutdown: AbortS
     return;
   }
   const request = parsed.data;
+  await abortPreviousUploads(deps, job, log);
+  const tracker: UploadTracker = {
+    opened: (key, uploadId) => deps.store.uploadOpened(job.jobId, { key, uploadId }),
+    closed: (_key, uploadId) => deps.store.uploadClosed(job.jobId, uploadId),
+  };
   const run = (deps.observer ?? noopJobObserver).started({
     workspaceId: job.workspaceId,
     format: job.format,
@@ -88,6 +95,7 @@ export async function runClaimedJob(deps: RunnerDeps, job: Job, shutdown: AbortS
       },
       // Recorded with the next lease renewal, like the rows so far.
       (expectedRows) => (progress = { ...progress, expectedRows }),
+      tracker,
     );
     const done = await deps.store.succeed(job.jobId, deps.workerId, result);
     if (!done) {
@@ -131,5 +139,22 @@ export async function runClaimedJob(deps: RunnerDeps, job: Job, shutdown: AbortS
   } finally {
     clearInterval(renewer);
     shutdown.removeEventListener('abort', onShutdown);
+  }
+}
+
+/**
+ * A takeover (or a retry whose abort could not reach the store) finds uploads an earlier attempt of this job
+ * left open: aborted before the job runs again, so their parts do not linger. One the store cannot abort now
+ * stays recorded, for the next attempt or the orphan sweep once the job is over.
+ */
+async function abortPreviousUploads(deps: RunnerDeps, job: Job, log: RunnerDeps['log']): Promise<void> {
+  for (const upload of job.openUploads ?? []) {
+    try {
+      await abortUpload(deps.runtime.s3.client, deps.runtime.s3.bucket, upload);
+      await deps.store.uploadClosed(job.jobId, upload.uploadId);
+      log.info('export.previous_upload_aborted', { key: upload.key, uploadId: upload.uploadId });
+    } catch (err) {
+      log.warn('export.previous_upload_abort_failed', { key: upload.key, uploadId: upload.uploadId, err });
+    }
   }
 }

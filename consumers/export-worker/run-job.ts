@@ -5,6 +5,7 @@ import { runUnits } from '../../pipeline/run-units.ts';
 import type { ExportRequested } from '../../schemas/export-requested.ts';
 import { MiB } from '../../sinks/s3/part-size.ts';
 import { createS3Sink } from '../../sinks/s3/s3-sink.ts';
+import type { UploadTracker } from '../../sinks/sink.ts';
 import type { JobRuntime } from './job-runtime.ts';
 import { objectKeyFor, splitFileKeyFor } from './object-key.ts';
 import { unitRun } from './unit-run.ts';
@@ -14,7 +15,8 @@ import { estimatePlanRows } from './expected-rows.ts';
  * Everything between a claimed job and its stored object: the request planned again (the same checks as
  * the API's, against the grants, catalog and policies in force now), then its units run in the plan's
  * layout. Throws SluiceError with the reason on failure. `onExpectedRows` hears the source's row estimate
- * once, if it has one in time (expected-rows.ts); the export does not wait for it.
+ * once, if it has one in time (expected-rows.ts); the export does not wait for it. `tracker` hears of every
+ * multipart upload the export opens and closes (recorded on the job, for takeovers and the orphan sweep).
  */
 export async function runJob(
   rt: JobRuntime,
@@ -23,6 +25,7 @@ export async function runJob(
   signal: AbortSignal,
   onProgress: ProgressListener,
   onExpectedRows?: (rows: number) => void,
+  tracker?: UploadTracker,
 ): Promise<JobResult> {
   const plan = await planExport(request, rt.planning);
   signal.throwIfAborted();
@@ -37,6 +40,10 @@ export async function runJob(
     bucket: rt.s3.bucket,
     ...(plan.partSizeMiB ? { partSize: plan.partSizeMiB * MiB } : {}),
     queueSize: rt.s3.queueSize ?? 4,
+    ...(rt.s3.retry ? { retry: rt.s3.retry } : {}),
+    // Objects carry the job record's owner token: one another record wrote is never replaced.
+    ...(job.objectOwner ? { owner: job.objectOwner } : {}),
+    ...(tracker ? { tracker } : {}),
   });
   if (plan.layout === 'document') {
     // Loaded on the first report job: the renderers (Vega, pdfkit, resvg, pptxgenjs, fonts) are most of an

@@ -34,6 +34,8 @@ export interface ExportWorkerConfig {
   sessionTimeoutMs?: number;
   /** With it, outcome events are Avro registered there and Avro requests can be read; JSON otherwise. */
   schemaRegistryUrl?: string;
+  /** Open multipart uploads no live job owns are aborted once this old (job-scheduler.ts; default 1 h). */
+  orphanUploadAgeMs?: number;
   /**
    * Where a partition the group has no committed offset for starts (SLUICE_REQUESTS_FROM): `latest` (the
    * default) so a new group, or a new job database under a new group, does not run history again; `earliest`
@@ -134,6 +136,7 @@ export async function startExportWorker(
       maxAttempts: config.maxAttempts,
       pollMs: config.pollMs ?? 1_000,
       outcomeGraceMs: Math.max(10_000, config.leaseMs),
+      ...(config.orphanUploadAgeMs !== undefined ? { orphanUploadAgeMs: config.orphanUploadAgeMs } : {}),
     },
     shutdown.signal,
   );

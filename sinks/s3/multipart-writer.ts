@@ -3,16 +3,21 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  HeadObjectCommand,
   PutObjectCommand,
   UploadPartCommand,
   type CompletedPart,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { SluiceError } from '../../core/errors.ts';
+import { isSluiceError, SluiceError } from '../../core/errors.ts';
 import { Digest } from '../digest.ts';
-import type { ObjectWriter, StoredObject } from '../sink.ts';
+import type { ObjectWriter, StoredObject, UploadTracker } from '../sink.ts';
 import { MAX_PARTS, MIN_PART_SIZE, partSizeFor, partsInFlight } from './part-size.ts';
+import { retryS3, type S3RetryPolicy } from './s3-retry.ts';
 import { toSinkError } from './s3-errors.ts';
+
+/** Object metadata naming the job record that wrote the object (x-amz-meta-sluice-owner). */
+export const OWNER_METADATA = 'sluice-owner';
 
 export interface MultipartWriterOptions {
   client: S3Client;
@@ -26,6 +31,16 @@ export interface MultipartWriterOptions {
    * Memory is about partSize × (queueSize + 1), whatever the object size.
    */
   queueSize: number;
+  /** How long one request is retried while the store is unreachable or failing with 5xx (s3-retry.ts). */
+  retry?: S3RetryPolicy;
+  /**
+   * The job record writing the object. With it the object is written only if the key is free or holds an
+   * object this same owner wrote (an earlier attempt of the job): conditional writes (If-None-Match: *), then
+   * the existing object's owner metadata. Another owner's object is never replaced (OBJECT_EXISTS).
+   */
+  owner?: string;
+  /** Told when the multipart upload opens and when it is gone, so whoever runs the job can record it. */
+  tracker?: UploadTracker;
 }
 
 /**
@@ -53,6 +68,7 @@ export class MultipartWriter extends Writable implements ObjectWriter {
   #inFlight = new Set<Promise<void>>();
   #failure: unknown;
   #committed = false;
+  #uploadClosed = false;
 
   constructor(options: MultipartWriterOptions) {
     // A write is acknowledged once buffered; the real brake is #waitForSlot when the part queue is full.
@@ -136,14 +152,19 @@ export class MultipartWriter extends Writable implements ObjectWriter {
     if (this.#uploadId === undefined) {
       // Never reached one full part: one PUT, nothing to abort later.
       const body = this.#part?.subarray(0, this.#filled) ?? Buffer.alloc(0);
-      const res = await this.#o.client.send(
-        new PutObjectCommand({
-          Bucket: this.#o.bucket,
-          Key: this.#o.key,
-          Body: body,
-          ContentType: this.#o.contentType,
-        }),
-        { abortSignal: this.#abort.signal },
+      const res = await this.#unlessOwnedElsewhere((conditional) =>
+        this.#send<{ ETag?: string }>(
+          () =>
+            new PutObjectCommand({
+              Bucket: this.#o.bucket,
+              Key: this.#o.key,
+              Body: body,
+              ContentType: this.#o.contentType,
+              ...this.#ownerFields(),
+              ...(conditional ? { IfNoneMatch: '*' } : {}),
+            }),
+          true,
+        ),
       );
       return this.#storedObject(res.ETag);
     }
@@ -156,15 +177,96 @@ export class MultipartWriter extends Writable implements ObjectWriter {
     if (this.#failure !== undefined) throw this.#failure;
     const uploadId = await this.#uploadId;
     this.#parts.sort((a, b) => a.PartNumber! - b.PartNumber!);
-    const res = await this.#o.client.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: this.#o.bucket,
-        Key: this.#o.key,
-        UploadId: uploadId,
-        MultipartUpload: { Parts: this.#parts },
-      }),
-    );
+    const res = await this.#unlessOwnedElsewhere((conditional) => this.#complete(uploadId, conditional));
+    this.#uploadClosed = true;
+    await this.#o.tracker?.closed(this.#o.key, uploadId).catch(() => {});
     return this.#storedObject(res.ETag);
+  }
+
+  /**
+   * CompleteMultipartUpload, retried. A retry after the store completed the upload but its answer was lost
+   * finds NoSuchUpload: the object is there if its size (and owner) are ours.
+   */
+  async #complete(uploadId: string, conditional: boolean): Promise<{ ETag?: string }> {
+    try {
+      return await this.#send<{ ETag?: string }>(
+        () =>
+          new CompleteMultipartUploadCommand({
+            Bucket: this.#o.bucket,
+            Key: this.#o.key,
+            UploadId: uploadId,
+            MultipartUpload: { Parts: this.#parts },
+            ...(conditional ? { IfNoneMatch: '*' } : {}),
+          }),
+        false,
+      );
+    } catch (err) {
+      if (!isSluiceError(err) || err.details.s3Error !== 'NoSuchUpload') throw err;
+      const head = await this.#send<{
+        ContentLength?: number;
+        ETag?: string;
+        Metadata?: Record<string, string>;
+      }>(() => new HeadObjectCommand({ Bucket: this.#o.bucket, Key: this.#o.key }), true).catch(
+        () => undefined,
+      );
+      const ours =
+        head?.ContentLength === this.#digest.bytes &&
+        (this.#o.owner === undefined || head.Metadata?.[OWNER_METADATA] === this.#o.owner);
+      if (!ours) throw err;
+      return { ...(head.ETag ? { ETag: head.ETag } : {}) };
+    }
+  }
+
+  #ownerFields(): { Metadata?: Record<string, string> } {
+    return this.#o.owner === undefined ? {} : { Metadata: { [OWNER_METADATA]: this.#o.owner } };
+  }
+
+  /**
+   * Runs the committing request conditionally (If-None-Match: *) when the writer has an owner. A 412 means
+   * the key holds an object: written by this owner (an earlier attempt of the same job, which died before
+   * recording its success) it is replaced; written by anyone else it is kept and the write fails.
+   */
+  async #unlessOwnedElsewhere<T>(commit: (conditional: boolean) => Promise<T>): Promise<T> {
+    if (this.#o.owner === undefined) return commit(false);
+    try {
+      return await commit(true);
+    } catch (err) {
+      if (!isSluiceError(err) || err.details.httpStatus !== 412) throw err;
+    }
+    const head = await this.#send<{ Metadata?: Record<string, string> }>(
+      () => new HeadObjectCommand({ Bucket: this.#o.bucket, Key: this.#o.key }),
+      true,
+    );
+    const owner = head.Metadata?.[OWNER_METADATA];
+    if (owner !== this.#o.owner) {
+      throw new SluiceError(
+        'OBJECT_EXISTS',
+        `s3://${this.#o.bucket}/${this.#o.key} holds an object another job wrote; it is kept, not overwritten`,
+        { details: { bucket: this.#o.bucket, key: this.#o.key } },
+      );
+    }
+    return commit(false);
+  }
+
+  /** One S3 request, retried while the failure is transient (s3-retry.ts). */
+  #send<T>(
+    // Each command class has its own input and output types, which S3Client.send's union does not accept
+    // from a generic caller; the callers name the output they read.
+    command: () => object,
+    abortable: boolean,
+  ): Promise<T> {
+    return retryS3(
+      () =>
+        this.#o.client.send(
+          command() as never,
+          abortable ? { abortSignal: this.#abort.signal } : {},
+        ) as Promise<T>,
+      {
+        target: { bucket: this.#o.bucket, key: this.#o.key },
+        ...(this.#o.retry ? { policy: this.#o.retry } : {}),
+        ...(abortable ? { signal: this.#abort.signal } : {}),
+      },
+    );
   }
 
   #sinkError(err: unknown): SluiceError {
@@ -213,32 +315,54 @@ export class MultipartWriter extends Writable implements ObjectWriter {
   }
 
   async #createUpload(): Promise<string> {
-    const res = await this.#o.client.send(
-      new CreateMultipartUploadCommand({
-        Bucket: this.#o.bucket,
-        Key: this.#o.key,
-        ContentType: this.#o.contentType,
-      }),
-      // Not abortable: a create cut off after the server acted would leave an upload whose id we never
-      // learned, so nothing could abort it.
+    // Not abortable: a create cut off after the server acted would leave an upload whose id we never
+    // learned, so nothing could abort it (the orphan sweep removes one a lost answer leaves behind).
+    const res = await this.#send<{ UploadId?: string }>(
+      () =>
+        new CreateMultipartUploadCommand({
+          Bucket: this.#o.bucket,
+          Key: this.#o.key,
+          ContentType: this.#o.contentType,
+          ...this.#ownerFields(),
+        }),
+      false,
     );
     if (!res.UploadId)
       throw new SluiceError('SINK_WRITE_FAILED', 'CreateMultipartUpload returned no UploadId');
+    // Recorded before any part goes up, so a worker that dies from here on leaves an upload its job names.
+    try {
+      await this.#o.tracker?.opened(this.#o.key, res.UploadId);
+    } catch (err) {
+      // Unrecorded, it would be nobody's: gone again before the write fails (retriable: the job store is
+      // what failed).
+      const uploadId = res.UploadId;
+      await this.#send(
+        () =>
+          new AbortMultipartUploadCommand({ Bucket: this.#o.bucket, Key: this.#o.key, UploadId: uploadId }),
+        false,
+      ).catch(() => {});
+      throw new SluiceError('INFRA_UNAVAILABLE', 'could not record the multipart upload on the job', {
+        cause: err,
+        retriable: true,
+        details: { key: this.#o.key },
+      });
+    }
     return res.UploadId;
   }
 
   async #uploadPart(partNumber: number, body: Buffer): Promise<CompletedPart> {
     const uploadId = await this.#uploadId!;
-    const res = await this.#o.client.send(
-      new UploadPartCommand({
-        Bucket: this.#o.bucket,
-        Key: this.#o.key,
-        UploadId: uploadId,
-        PartNumber: partNumber,
-        Body: body,
-        ContentLength: body.byteLength,
-      }),
-      { abortSignal: this.#abort.signal },
+    const res = await this.#send<{ ETag?: string }>(
+      () =>
+        new UploadPartCommand({
+          Bucket: this.#o.bucket,
+          Key: this.#o.key,
+          UploadId: uploadId,
+          PartNumber: partNumber,
+          Body: body,
+          ContentLength: body.byteLength,
+        }),
+      true,
     );
     return { PartNumber: partNumber, ETag: res.ETag };
   }
@@ -252,9 +376,14 @@ export class MultipartWriter extends Writable implements ObjectWriter {
     // Wait for every part request to end first: a part that lands after the abort would be stranded.
     await this.#settleAll();
     const uploadId = await this.#uploadId?.catch(() => undefined);
-    if (uploadId === undefined) return;
-    await this.#o.client.send(
-      new AbortMultipartUploadCommand({ Bucket: this.#o.bucket, Key: this.#o.key, UploadId: uploadId }),
+    if (uploadId === undefined || this.#uploadClosed) return;
+    // Retried like any request, so a store that is back within the retry window leaves nothing open; one
+    // that is not leaves the upload recorded on the job, for the next attempt or the orphan sweep.
+    await this.#send(
+      () => new AbortMultipartUploadCommand({ Bucket: this.#o.bucket, Key: this.#o.key, UploadId: uploadId }),
+      false,
     );
+    this.#uploadClosed = true;
+    await this.#o.tracker?.closed(this.#o.key, uploadId).catch(() => {});
   }
 }

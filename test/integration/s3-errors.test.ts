@@ -28,7 +28,13 @@ function withCredentials(change: { accessKeyId?: string; secretAccessKey?: strin
 async function failedWrite(settings: S3Settings, bytes: number): Promise<unknown> {
   const client = createS3Client(settings);
   try {
-    const sink = createS3Sink({ client, bucket: settings.bucket, partSize: 5 * MiB });
+    // Transient failures are retried for a short while only: the classification is what is tested here.
+    const sink = createS3Sink({
+      client,
+      bucket: settings.bucket,
+      partSize: 5 * MiB,
+      retry: { baseDelayMs: 20, maxDelayMs: 50, maxElapsedMs: 200 },
+    });
     const writer = sink.createWriter(`s3-errors/${randomUUID()}.bin`, {
       contentType: 'application/octet-stream',
     });
