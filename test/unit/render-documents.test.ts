@@ -145,11 +145,16 @@ describe('PNG', () => {
     expect(bar).toBeGreaterThan(50_000);
   });
 
-  it('renders every kind at its own size', async () => {
+  it('renders every kind at its own size, each one carrying the watermark in its pixels', async () => {
     for (const page of everyKindReport().pages) {
       for (const visual of page.visuals) {
         const png = decodePng(await renderVisualPng(visual, fonts));
         expect([png.width, png.height]).toEqual([visual.width * 2, visual.height * 2]);
+        const marked = decodePng(await renderVisualPng(visual, fonts, { watermark: 'Shared: ACME' }));
+        let changed = 0;
+        for (let i = 0; i < png.rgba.length; i += 4)
+          if (png.rgba.readUInt32BE(i) !== marked.rgba.readUInt32BE(i)) changed++;
+        expect(changed, visual.id).toBeGreaterThan(2_000);
       }
     }
   });
@@ -188,6 +193,26 @@ describe('PPTX', () => {
     expect(xmls.some((x) => x.includes('<c:doughnutChart>'))).toBe(true);
     expect(xmls.some((x) => x.includes('<c:areaChart>'))).toBe(true);
     expect(xmls.filter((x) => x.includes('<c:barChart>'))).toHaveLength(2);
+  });
+
+  it('carries the watermark on every slide, title, charts and every table slide alike', async () => {
+    const path = join(dir, 'marked.pptx');
+    const report = everyKindReport({ tableRows: 20, watermark: 'Shared with ACME & Co' });
+    writeFileSync(path, await renderReportPptx(report, fonts, deadline()));
+    const slides = run('unzip', ['-Z1', path])
+      .trim()
+      .split('\n')
+      .filter((p) => /^ppt\/slides\/slide\d+\.xml$/.test(p));
+    expect(slides).toHaveLength(11);
+    for (const part of slides) {
+      const xml = run('unzip', ['-p', path, part]);
+      // A text shape of the slide itself (not the master), rotated across it.
+      expect(xml, part).toContain('<a:t>Shared with ACME &amp; Co</a:t>');
+      expect(xml, part).toMatch(/<a:xfrm rot="-?\d+"/);
+    }
+    const plain = join(dir, 'plain.pptx');
+    writeFileSync(plain, await renderReportPptx(everyKindReport({ tableRows: 20 }), fonts, deadline()));
+    expect(run('unzip', ['-p', plain, 'ppt/slides/slide2.xml'])).not.toContain('ACME');
   });
 });
 
