@@ -88,17 +88,35 @@ describe('PDF', () => {
     expect(images).toHaveLength(2); // the two header lines: no image at all
     const fontsTable = run('pdffonts', [path]).trim().split('\n').slice(2);
     expect(fontsTable.length).toBeGreaterThan(0);
-    for (const line of fontsTable) expect(line).toMatch(/DejaVuSans.*\byes\s+yes\s+yes\b/);
+    for (const line of fontsTable)
+      expect(line).toMatch(/(DejaVuSans|DroidSansFallback).*\byes\s+yes\s+yes\b/);
     const all = pages.join('\n');
     expect(all).toContain('Київ Поділ');
     expect(all).toContain('Αθήνα Πλάκα');
     expect(all).toContain('Zürich HB');
-    // 東京 has no glyph in DejaVu Sans: each character becomes U+FFFD, visibly, never silently dropped.
-    expect(all).toContain('\uFFFD\uFFFD Shibuya');
-    expect(all).not.toContain('東京');
+    // 東京 has no glyph in DejaVu Sans; the CJK fallback face draws it, in tables and in chart labels alike.
+    expect(all).toContain('東京 Shibuya');
     // Chart text is text: axis titles and legend entries are extractable.
     expect(all).toContain('Entries by day and location');
     expect(all).toContain('sales_volume');
+  });
+
+  it('renders Chinese, Japanese, Hebrew and Arabic from titles and values; U+FFFD for what no face has', async () => {
+    expect(fonts.fallback?.family).toBe('Droid Sans Fallback'); // installed by .ci/run and the Dockerfile
+    const report = everyKindReport({ tableRows: 10, watermark: '社外秘 ACME' });
+    report.title = 'Umsatz 東京 שלום עולם مرحبا بالعالم 서울';
+    report.pages[4]!.visuals[0]!.rows[0]![1] = 'オフィス 大阪';
+    const file = await writePdf('scripts.pdf', report);
+    const first = run('pdftotext', ['-f', '1', '-l', '1', '-raw', file, '-']);
+    expect(first).toContain('Umsatz 東京');
+    // poppler hands right-to-left words back in logical order (between embedding marks)
+    for (const word of ['שלום', 'עולם', 'مرحبا', 'بالعالم']) expect(first).toContain(word);
+    // Hangul is in neither face: each syllable is U+FFFD, visibly, never silently dropped or a blank box.
+    expect(first).toContain('\uFFFD\uFFFD');
+    expect(first).not.toContain('서울');
+    expect(first.replace(/\s+/g, '')).toContain('社外秘ACME');
+    expect(run('pdftotext', ['-raw', file, '-'])).toContain('オフィス 大阪');
+    expect(run('pdffonts', [file])).toMatch(/DroidSansFallback.*\byes\s+yes\s+yes\b/);
   });
 
   it('carries the watermark as page text on every page', () => {
@@ -143,6 +161,22 @@ describe('PNG', () => {
     for (let i = 0; i < plain.rgba.length; i += 4)
       if (plain.rgba[i] === 0x1f && plain.rgba[i + 1] === 0x4e && plain.rgba[i + 2] === 0x79) bar++;
     expect(bar).toBeGreaterThan(50_000);
+  });
+
+  it('draws CJK text with real glyphs, not boxes: two different words give different pixels', async () => {
+    const kpi = (title: string) =>
+      collect({ id: 'k', title, kind: 'kpi', encoding: { measures: ['entries'] }, width: 400, height: 225 });
+    const tokyo = decodePng(await renderVisualPng(kpi('東京'), fonts));
+    const osaka = decodePng(await renderVisualPng(kpi('大阪'), fonts));
+    const missing = decodePng(await renderVisualPng(kpi('서울'), fonts)); // no face: U+FFFD twice
+    const differ = (a: typeof tokyo, b: typeof tokyo) => {
+      let n = 0;
+      for (let i = 0; i < a.rgba.length; i += 4) if (a.rgba.readUInt32BE(i) !== b.rgba.readUInt32BE(i)) n++;
+      return n;
+    };
+    // A font without the glyphs draws the same box (.notdef) for every character: both titles alike.
+    expect(differ(tokyo, osaka)).toBeGreaterThan(100);
+    expect(differ(tokyo, missing)).toBeGreaterThan(100);
   });
 
   it('renders every kind at its own size, each one carrying the watermark in its pixels', async () => {
