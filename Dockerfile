@@ -19,6 +19,8 @@ RUN npm ci --ignore-scripts --no-audit --no-fund && npm run build \
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
+# Chinese and Japanese text in PDF/PNG reports (renderers/fonts.ts); without it those characters print as U+FFFD.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-droid-fallback && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=pack /app ./

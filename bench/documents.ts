@@ -12,12 +12,6 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { xlsxEncoder } from '../encoders/xlsx/xlsx-transform.ts';
-import { loadFontSet } from '../renderers/fonts.ts';
-import { createDeadline, DEFAULT_RENDER_LIMITS } from '../renderers/limits.ts';
-import { renderReportPdf } from '../renderers/pdf/render-pdf.ts';
-import { renderVisualPng } from '../renderers/png/render-png.ts';
-import { renderReportPptx } from '../renderers/pptx/render-pptx.ts';
-import { everyKindReport } from '../test/support/render-fixtures.ts';
 import { baselineBatches, baselineColumns, peakRssMb } from './baseline-rows.ts';
 
 const counter = () => {
@@ -32,6 +26,14 @@ const counter = () => {
 };
 
 async function renderOnce(format: string): Promise<{ seconds: number; bytes: number; pages?: number }> {
+  // Imported here, not at the top: the xlsx cases' processes must not carry Vega, pdfkit, resvg and
+  // pptxgenjs (a larger live heap lets V8 grow the old generation further before a full GC).
+  const { loadFontSet } = await import('../renderers/fonts.ts');
+  const { createDeadline, DEFAULT_RENDER_LIMITS } = await import('../renderers/limits.ts');
+  const { renderReportPdf } = await import('../renderers/pdf/render-pdf.ts');
+  const { renderVisualPng } = await import('../renderers/png/render-png.ts');
+  const { renderReportPptx } = await import('../renderers/pptx/render-pptx.ts');
+  const { everyKindReport } = await import('../test/support/render-fixtures.ts');
   const started = performance.now();
   const fonts = loadFontSet();
   const report = everyKindReport({ tableRows: 150 });

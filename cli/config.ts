@@ -1,3 +1,4 @@
+import { DEFAULT_SHARED_LINK_LIFETIMES, type SharedLinkLifetimes } from '../reports/shared-links.ts';
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../core/deadline.ts';
 import { SluiceError } from '../core/errors.ts';
 import type { WorkerSettings } from '../consumers/export-worker/service.ts';
@@ -156,6 +157,27 @@ export function readPlanningTimeout(env: Env): { planningTimeoutMs?: number } {
 }
 
 /**
+ * SLUICE_SHARED_LINK_TTL_DAYS (default 30): how long a shared link lives when its creator names no expiry;
+ * SLUICE_SHARED_LINK_MAX_TTL_DAYS (default 365): the latest expiry a creator may name.
+ */
+export function readSharedLinkLifetimes(env: Env): { sharedLinkLifetimes?: SharedLinkLifetimes } {
+  if (!env.SLUICE_SHARED_LINK_TTL_DAYS && !env.SLUICE_SHARED_LINK_MAX_TTL_DAYS) return {};
+  const days = (name: string, fallback: number) =>
+    env[name] ? positiveInt(name, env[name]!) * 86_400 : fallback;
+  const lifetimes = {
+    defaultTtlSeconds: days('SLUICE_SHARED_LINK_TTL_DAYS', DEFAULT_SHARED_LINK_LIFETIMES.defaultTtlSeconds),
+    maxTtlSeconds: days('SLUICE_SHARED_LINK_MAX_TTL_DAYS', DEFAULT_SHARED_LINK_LIFETIMES.maxTtlSeconds),
+  };
+  if (lifetimes.defaultTtlSeconds > lifetimes.maxTtlSeconds) {
+    throw new SluiceError(
+      'CONFIG_INVALID',
+      'SLUICE_SHARED_LINK_TTL_DAYS must not exceed SLUICE_SHARED_LINK_MAX_TTL_DAYS',
+    );
+  }
+  return { sharedLinkLifetimes: lifetimes };
+}
+
+/**
  * The worker's `/metrics` listener: SLUICE_WORKER_METRICS_PORT (default 9464, Prometheus exporters' usual
  * port; `off` for none) on SLUICE_WORKER_METRICS_HOST (default 0.0.0.0). Several workers on one host each
  * need their own port.
@@ -221,6 +243,7 @@ export function readApiSettings(env: Env): ApiSettings {
     ...(env.SLUICE_REQUEST_TOPIC ? { requestTopic: env.SLUICE_REQUEST_TOPIC } : {}),
     ...(env.SLUICE_CATALOG ? { catalogPath: env.SLUICE_CATALOG } : {}),
     ...readPlanningTimeout(env),
+    ...readSharedLinkLifetimes(env),
     ...(env.SLUICE_API_SYNC_WAIT_MS
       ? { syncWaitMs: positiveInt('SLUICE_API_SYNC_WAIT_MS', env.SLUICE_API_SYNC_WAIT_MS) }
       : {}),

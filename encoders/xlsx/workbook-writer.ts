@@ -2,7 +2,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { once } from 'node:events';
 import yazl from 'yazl';
 import type { Column } from '../../schemas/column.ts';
-import { columnLetter, createCellWriter, XLSX_MAX_ROWS, type CellXml } from './cell-xml.ts';
+import { cellXml, columnLetter, createCellWriter, isNumberCell, XLSX_MAX_ROWS } from './cell-xml.ts';
 import { createStyleRegistry } from './styles.ts';
 
 export const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -71,7 +71,7 @@ export function createWorkbookWriter({
     // yazl types its output as a web ReadableStream; it is a Node Readable.
     output: zip.outputStream as unknown as Readable,
     addSheet(title, columns, { totals = false } = {}) {
-      const writers = columns.map(createCellWriter);
+      const writers = columns.map((c) => createCellWriter(c, styles.index));
       const letters = columns.map((_, i) => columnLetter(i));
       const numeric = columns.map((c) => NUMERIC.has(c.type));
       const sums = columns.map(() => 0);
@@ -89,19 +89,19 @@ export function createWorkbookWriter({
         rowInSheet = 1;
         const header = columns
           .map((c, i) =>
-            cell(`${letters[i]}1`, styles.index('header'), {
-              style: 'header',
-              t: 'inlineStr',
-              inner: `<is><t>${escapeName(c.name)}</t></is>`,
-            }),
+            cellXml(
+              `${letters[i]}1`,
+              styles.index('header'),
+              'inlineStr',
+              `<is><t>${escapeName(c.name)}</t></is>`,
+            ),
           )
           .join('');
         stream.write(sheetHead(columns) + `<row r="1">${header}</row>`);
       };
-      const push = async (text: string) => {
-        if (!stream.write(text)) await once(stream, 'drain');
-      };
+      const bytes = createByteSink(() => stream);
       const closePart = async (tail = '') => {
+        await bytes.flush();
         stream.end(`${tail}</sheetData>${SHEET_TAIL}`);
         await once(stream, 'end').catch(() => {});
       };
@@ -111,35 +111,29 @@ export function createWorkbookWriter({
       const result: SheetWriter = {
         write(rows) {
           chain = chain.then(async () => {
-            let xml = '';
             for (const row of rows) {
               if (rowInSheet - 1 >= dataPerSheet) {
-                await push(xml);
-                xml = '';
+                await bytes.flush();
                 await closePart();
                 newPart();
               }
               rowInSheet += 1;
               parts[parts.length - 1]!.rows += 1;
-              let cells = '';
+              const r = String(rowInSheet);
+              // One row, one copy into the chunk: a Buffer write per cell costs more than the concatenation.
+              let xml = `<row r="${r}">`;
               for (let i = 0; i < writers.length; i++) {
                 const value = row[i];
-                const c = writers[i]!(value);
-                if (!c) continue;
-                cells += cell(`${letters[i]}${rowInSheet}`, styles.index(c.style), c);
-                if (totals && numeric[i] && c.t === undefined) {
+                const c = writers[i]!(value, letters[i]! + r);
+                xml += c;
+                if (totals && numeric[i] && isNumberCell(c)) {
                   if (typeof value === 'bigint') bigSums[i]! += value;
                   else sums[i]! += Number(value);
                 }
               }
-              xml += `<row r="${rowInSheet}">${cells}</row>`;
-              // Hand on ~1 MB at a time: a whole batch's XML at once is a large transient string and buffer.
-              if (xml.length > 1 << 20) {
-                await push(xml);
-                xml = '';
-              }
+              bytes.put(xml + '</row>');
+              if (bytes.full()) await bytes.flush();
             }
-            await push(xml);
           });
           return chain;
         },
@@ -148,11 +142,7 @@ export function createWorkbookWriter({
             let tail = '';
             if (totals) {
               const r = rowInSheet + 1;
-              let cells = cell(`A${r}`, styles.index('totalLabel'), {
-                style: 'totalLabel',
-                t: 'inlineStr',
-                inner: '<is><t>Total</t></is>',
-              });
+              let cells = cellXml(`A${r}`, styles.index('totalLabel'), 'inlineStr', '<is><t>Total</t></is>');
               columns.forEach((c, i) => {
                 if (!numeric[i] || i === 0) return;
                 const ranges = parts
@@ -169,10 +159,12 @@ export function createWorkbookWriter({
                       ? 'float'
                       : 'int';
                 const formula = ranges.length > 0 ? `SUM(${ranges.join(',')})` : '0';
-                cells += cell(`${letters[i]}${r}`, styles.index(`total:${key}`), {
-                  style: `total:${key}`,
-                  inner: `<f>${formula}</f><v>${cached}</v>`,
-                });
+                cells += cellXml(
+                  `${letters[i]}${r}`,
+                  styles.index(`total:${key}`),
+                  undefined,
+                  `<f>${formula}</f><v>${cached}</v>`,
+                );
               });
               tail = `<row r="${r}">${cells}</row>`;
             }
@@ -202,12 +194,47 @@ export function createWorkbookWriter({
   };
 }
 
+const CHUNK = 1 << 16;
+
+/**
+ * Cell XML goes straight into 64 KB buffers handed on as they fill: no row or chunk strings to concatenate,
+ * flatten and then copy again into a Buffer. Measured on 1M rows: half the garbage per row, and chunks this
+ * size die young (1 MB strings and buffers live in large-object space until a full GC, and peak RSS then
+ * grew with the row count).
+ */
+function createByteSink(target: () => PassThrough) {
+  let buf = Buffer.allocUnsafe(CHUNK);
+  let pos = 0;
+  return {
+    put(text: string) {
+      // UTF-8 takes at most 3 bytes per UTF-16 unit; a text longer than a chunk goes in its own write.
+      if (pos + text.length * 3 > CHUNK) {
+        if (pos > 0) {
+          target().write(buf.subarray(0, pos));
+          buf = Buffer.allocUnsafe(CHUNK);
+          pos = 0;
+        }
+        if (text.length * 3 > CHUNK) {
+          target().write(Buffer.from(text, 'utf8'));
+          return;
+        }
+      }
+      pos += buf.write(text, pos);
+    },
+    full: () => pos > CHUNK - 4096,
+    async flush() {
+      if (pos === 0) return;
+      const out = target();
+      const more = out.write(buf.subarray(0, pos));
+      buf = Buffer.allocUnsafe(CHUNK);
+      pos = 0;
+      if (!more) await once(out, 'drain');
+    },
+  };
+}
+
 /** Fixed entry times: the same data gives the same bytes, so a retried export stores the same object. */
 const FIXED_MTIME = new Date('2000-01-01T00:00:00Z');
-
-function cell(ref: string, style: number, c: CellXml): string {
-  return `<c r="${ref}"${style ? ` s="${style}"` : ''}${c.t ? ` t="${c.t}"` : ''}>${c.inner}</c>`;
-}
 
 function escapeName(text: string): string {
   return text.replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'));

@@ -1,4 +1,4 @@
-import { Duplex, Writable } from 'node:stream';
+import { Duplex } from 'node:stream';
 import type { Column } from '../../schemas/column.ts';
 import type { RowBatch } from '../../core/rows.ts';
 import type { EncoderOptions, EncoderSpec } from '../encoder.ts';
@@ -17,8 +17,13 @@ function createXlsxTransform(
     options.maxRowsPerSheet ? { maxRowsPerSheet: options.maxRowsPerSheet } : {},
   );
   const sheet = workbook.addSheet('data', columns);
-  const writable = new Writable({
-    objectMode: true,
+  const output = workbook.output;
+  // A Duplex of its own rather than Duplex.from({ writable, readable }): that wrapper adds a writable buffer
+  // of 16 batches in front of ours, and batches held that long are promoted to the old generation. Measured
+  // on 1M rows: 19 batches (78k rows) live, and peak RSS growing with the row count until the first full GC.
+  const duplex = new Duplex({
+    writableObjectMode: true,
+    writableHighWaterMark: 1,
     write(batch: RowBatch, _enc, callback) {
       sheet.write(batch).then(() => callback(), callback);
     },
@@ -28,8 +33,20 @@ function createXlsxTransform(
         .then(() => workbook.finish())
         .then(() => callback(), callback);
     },
+    read() {
+      output.resume();
+    },
+    destroy(err, callback) {
+      output.destroy();
+      callback(err);
+    },
   });
-  return Duplex.from({ writable, readable: workbook.output });
+  output.on('data', (chunk: Buffer) => {
+    if (!duplex.push(chunk)) output.pause();
+  });
+  output.on('end', () => duplex.push(null));
+  output.on('error', (err) => duplex.destroy(err));
+  return duplex;
 }
 
 export const xlsxEncoder: EncoderSpec = {

@@ -8,6 +8,7 @@ import type { IdempotencyStore } from '../../jobs/idempotency.ts';
 import type { JobStore } from '../../jobs/job-store.ts';
 import type { PlanningFacts } from '../../planning/export-plan.ts';
 import type { PresignedUrl } from '../../sinks/s3/presign.ts';
+import type { SharedLinkLifetimes } from '../../reports/shared-links.ts';
 
 /** What the HTTP API's routes are given: sluice's stores, the planning context, and its settings. */
 export interface ApiDeps {
@@ -37,6 +38,8 @@ export interface ApiDeps {
   boss?: PgBoss;
   /** The seed's limits unless configured otherwise. */
   ratePolicies?: RatePolicySet;
+  /** Shared links' default and longest lifetimes (DEFAULT_SHARED_LINK_LIFETIMES when unset). */
+  sharedLinkLifetimes?: SharedLinkLifetimes;
   log: Logger;
   /** Prometheus metrics; unset: no `/metrics` route. */
   metrics?: ApiMetrics;

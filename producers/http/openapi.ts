@@ -235,7 +235,15 @@ export const openApiDocument = {
             type: 'object',
             required: ['watermark'],
             additionalProperties: false,
-            properties: { watermark: { type: 'string', minLength: 1, maxLength: 200 } },
+            properties: {
+              watermark: { type: 'string', minLength: 1, maxLength: 200 },
+              expires_at: {
+                type: 'string',
+                format: 'date-time',
+                description:
+                  'When the link stops working; default 30 days from now, at most 365 (SLUICE_SHARED_LINK_TTL_DAYS, SLUICE_SHARED_LINK_MAX_TTL_DAYS)',
+              },
+            },
           }),
         },
         responses: {
@@ -285,7 +293,10 @@ export const openApiDocument = {
         ...exportOperation(
           "Export the link's report as its creator sees it, the link's watermark drawn (no bearer token: the link is the credential)",
           ref('ReportExportBody'),
-          { '404': problemResponse('No live shared link', ['SHARED_LINK_NOT_FOUND']) },
+          {
+            '404': problemResponse('No live shared link', ['SHARED_LINK_NOT_FOUND']),
+            '410': problemResponse('The shared link expired', ['SHARED_LINK_EXPIRED']),
+          },
         ),
         security: [],
         parameters: [
@@ -545,13 +556,14 @@ export const openApiDocument = {
       },
       SharedLink: {
         type: 'object',
-        required: ['id', 'report_id', 'watermark', 'created_by', 'created_at', 'revoked_at'],
+        required: ['id', 'report_id', 'watermark', 'created_by', 'created_at', 'expires_at', 'revoked_at'],
         properties: {
           id: { type: 'string' },
           report_id: { type: 'string' },
           watermark: { type: 'string' },
           created_by: { type: 'string' },
           created_at: { type: 'string', format: 'date-time' },
+          expires_at: { type: 'string', format: 'date-time' },
           revoked_at: { type: ['string', 'null'], format: 'date-time' },
           token: { type: 'string', description: 'Only in the answer to POST: the secret of the link' },
           export_url: { type: 'string', description: 'Only in the answer to POST: where to POST an export' },

@@ -37,6 +37,7 @@ export const PROBLEM_STATUS: Partial<Record<ErrorCode, { status: number; title: 
   REPORT_NOT_FOUND: { status: 404, title: 'No such report' },
   VISUAL_NOT_FOUND: { status: 404, title: 'No such visual' },
   SHARED_LINK_NOT_FOUND: { status: 404, title: 'No such shared link' },
+  SHARED_LINK_EXPIRED: { status: 410, title: 'Shared link expired' },
   SCHEDULE_NOT_FOUND: { status: 404, title: 'No such schedule' },
   ROUTE_NOT_FOUND: { status: 404, title: 'No such route' },
   REQUEST_CONFLICT: { status: 409, title: 'The requestId was already used for a different request' },

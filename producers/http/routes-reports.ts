@@ -1,7 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { SluiceError } from '../../core/errors.ts';
-import { createPgSharedLinkStore, type SharedLink } from '../../reports/shared-links.ts';
+import {
+  createPgSharedLinkStore,
+  DEFAULT_SHARED_LINK_LIFETIMES,
+  type SharedLink,
+} from '../../reports/shared-links.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { authenticate } from './auth.ts';
 import { fieldErrorsFromZod, invalid } from './problem.ts';
@@ -10,6 +14,8 @@ import { parseReportBody, submitExport } from './routes-exports.ts';
 const SharedLinkBodySchema = z.strictObject({
   /** Drawn across every PDF page and PNG exported through the link: who it was shared with, and why. */
   watermark: z.string().trim().min(1).max(200),
+  /** When the link stops working (RFC 3339 with a zone); the configured default lifetime when absent. */
+  expires_at: z.iso.datetime({ offset: true }).optional(),
 });
 
 /**
@@ -19,6 +25,7 @@ const SharedLinkBodySchema = z.strictObject({
  */
 export function registerReportRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const links = createPgSharedLinkStore(deps.pool);
+  const lifetimes = deps.sharedLinkLifetimes ?? DEFAULT_SHARED_LINK_LIFETIMES;
 
   const reportOr404 = (id: string) => {
     const report = deps.reportSource ? deps.planning.catalog.report(id) : undefined;
@@ -60,11 +67,27 @@ export function registerReportRoutes(app: FastifyInstance, deps: ApiDeps): void 
     reportOr404(req.params.id);
     const parsed = SharedLinkBodySchema.safeParse(req.body);
     if (!parsed.success) throw invalid(fieldErrorsFromZod(parsed.error));
+    let expires: { at: Date } | { inSeconds: number } = { inSeconds: lifetimes.defaultTtlSeconds };
+    if (parsed.data.expires_at !== undefined) {
+      const at = new Date(parsed.data.expires_at);
+      const now = Date.now();
+      if (at.getTime() <= now) throw invalid([{ field: 'expires_at', rule: 'must be in the future' }]);
+      if (at.getTime() > now + lifetimes.maxTtlSeconds * 1000) {
+        throw invalid([
+          {
+            field: 'expires_at',
+            rule: `at most ${lifetimes.maxTtlSeconds / 86_400} days from now (SLUICE_SHARED_LINK_MAX_TTL_DAYS)`,
+          },
+        ]);
+      }
+      expires = { at };
+    }
     const { link, token } = await links.create({
       workspaceId: identity.workspaceId,
       reportId: req.params.id,
       createdBy: identity.userId,
       watermark: parsed.data.watermark,
+      expires,
     });
     return reply
       .code(201)
@@ -96,8 +119,14 @@ export function registerReportRoutes(app: FastifyInstance, deps: ApiDeps): void 
   // The link's secret is the credential: no bearer token. The export is the creator's view of the report,
   // and the watermark comes from the stored link, never from the body.
   app.post<{ Params: { token: string } }>('/v1/shared-links/:token/export', async (req, reply) => {
-    const link = await links.resolve(req.params.token);
-    if (!link) throw new SluiceError('SHARED_LINK_NOT_FOUND', 'no live shared link for this URL');
+    const found = await links.resolve(req.params.token);
+    if (!found) throw new SluiceError('SHARED_LINK_NOT_FOUND', 'no live shared link for this URL');
+    const { link, expired } = found;
+    if (expired) {
+      throw new SluiceError('SHARED_LINK_EXPIRED', `this shared link expired at ${link.expiresAt}`, {
+        details: { expiresAt: link.expiresAt },
+      });
+    }
     const identity = {
       tokenId: link.id,
       workspaceId: link.workspaceId,
@@ -118,6 +147,7 @@ function view(link: SharedLink) {
     watermark: link.watermark,
     created_by: link.createdBy,
     created_at: link.createdAt,
+    expires_at: link.expiresAt,
     revoked_at: link.revokedAt,
   };
 }

@@ -10,7 +10,7 @@ import { JobStore } from '../../jobs/job-store.ts';
 import { loadCatalogFile, loadDemoCatalog, type Catalog } from '../../catalog/catalog.ts';
 import { migrateJobStore } from '../../jobs/migrations.ts';
 import { migrateRowPolicies } from '../../security/migrations.ts';
-import { migrateSharedLinks } from '../../reports/shared-links.ts';
+import { migrateSharedLinks, type SharedLinkLifetimes } from '../../reports/shared-links.ts';
 import { createPgPolicyStore } from '../../security/pg-policy-store.ts';
 import { createS3Client, type S3Settings } from '../../sinks/s3/client.ts';
 import { presignGet } from '../../sinks/s3/presign.ts';
@@ -49,6 +49,8 @@ export interface ApiSettings {
   planningTimeoutMs?: number;
   /** How long the CSV generator's routes wait for the file before answering 202 (default 120 s). */
   syncWaitMs?: number;
+  /** Shared links' default and longest lifetimes (30 and 365 days unless configured). */
+  sharedLinkLifetimes?: SharedLinkLifetimes;
   /** Where the relay publishes requests; the contract's topic by default. */
   requestTopic?: string;
   ratePolicies?: RatePolicySet;
@@ -119,6 +121,7 @@ export async function startApiService(settings: ApiSettings, log: Logger): Promi
         ...(settings.planningTimeoutMs !== undefined ? { timeoutMs: settings.planningTimeoutMs } : {}),
       },
       ...(settings.syncWaitMs !== undefined ? { syncWaitMs: settings.syncWaitMs } : {}),
+      ...(settings.sharedLinkLifetimes ? { sharedLinkLifetimes: settings.sharedLinkLifetimes } : {}),
       log,
       metrics: createApiMetrics(pool),
     });

@@ -67,12 +67,38 @@ export async function visualToSvg(
 ): Promise<string> {
   switch (visual.kind) {
     case 'kpi':
-      return kpiSvg(visual, fonts);
+      return withFallbackRuns(kpiSvg(visual, fonts), fonts);
     case 'table':
-      return tableSvg(visual, fonts, tableNote);
+      return withFallbackRuns(tableSvg(visual, fonts, tableNote), fonts);
     default:
-      return vegaToSvg(compile(chartSpec(visual, fonts.family, fonts.renderable)).spec);
+      return withFallbackRuns(
+        await vegaToSvg(compile(chartSpec(visual, fonts.family, fonts.renderable)).spec),
+        fonts,
+      );
   }
+}
+
+/**
+ * The characters only the CJK fallback face draws, put in `<tspan font-family="…fallback…">` runs: the PDF
+ * writer picks its font by family (svg-to-pdfkit cannot fall back by itself), and resvg is told the same.
+ */
+export function withFallbackRuns(svg: string, fonts: FontSet): string {
+  const fallback = fonts.fallback;
+  if (!fallback) return svg;
+  return svg.replace(/(<(?:text|tspan)\b[^>]*>)([^<]+)/g, (whole, open: string, content: string) => {
+    // eslint-disable-next-line no-control-regex -- ASCII is always the primary face's: skip the common case
+    if (/^[\u0000-\u007f]*$/.test(content)) return whole;
+    const runs = fonts.runs(content);
+    if (runs.every((r) => r.face === 'primary')) return whole;
+    return (
+      open +
+      runs
+        .map((r) =>
+          r.face === 'fallback' ? `<tspan font-family="${fallback.family}">${r.text}</tspan>` : r.text,
+        )
+        .join('')
+    );
+  });
 }
 
 export function escapeXml(text: string): string {
@@ -174,5 +200,5 @@ export function withWatermark(
     `transform="rotate(${angle.toFixed(2)} ${cx} ${cy})" font-family="${fonts.family}" font-size="${size.toFixed(1)}" ` +
     `font-weight="bold" fill="#b00020">${escapeXml(fonts.renderable(text))}</text></g>`;
   const end = svg.lastIndexOf('</svg>');
-  return `${svg.slice(0, end)}${mark}</svg>`;
+  return `${svg.slice(0, end)}${withFallbackRuns(mark, fonts)}</svg>`;
 }

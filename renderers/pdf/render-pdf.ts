@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { cellText, visualToSvg } from '../charts/to-svg.ts';
 import { isNumericColumn } from '../collect-visual.ts';
 import { filtersLine, generatedAtLine, truncationNote } from '../document-text.ts';
-import type { FontSet } from '../fonts.ts';
+import type { FontSet, TextRun } from '../fonts.ts';
 import { renderLimitExceeded, type RenderDeadline, type RenderLimits } from '../limits.ts';
 import type { RenderedPage, RenderedReport, RenderedVisual } from '../report-model.ts';
 
@@ -23,6 +23,7 @@ const ROW_H = 16;
 
 const REGULAR = 'body';
 const BOLD = 'bold';
+const FALLBACK = 'cjk';
 const INK = '#1a1a1a';
 const MUTED = '#5c6770';
 const ACCENT = '#1f4e79';
@@ -50,7 +51,9 @@ export async function renderReportPdf(
   });
   doc.registerFont(REGULAR, fonts.regular);
   doc.registerFont(BOLD, fonts.bold);
-  const t = fonts.renderable;
+  if (fonts.fallback) doc.registerFont(FALLBACK, fonts.fallback.bytes);
+  const say = (face: string, text: string, x: number, y: number, options: TextOptions) =>
+    drawText(doc, fonts, face, text, x, y, options);
   const generated = generatedAtLine(report.generatedAt, report.timeZone);
   const filters = filtersLine(report.filters);
   let pageCount = 0;
@@ -63,21 +66,15 @@ export async function renderReportPdf(
       });
     }
     doc.addPage();
-    doc
-      .font(BOLD)
-      .fontSize(9)
-      .fillColor(MUTED)
-      .text(t(report.title), MARGIN, MARGIN, { width: RIGHT - MARGIN, lineBreak: false });
-    doc
-      .font(BOLD)
-      .fontSize(18)
-      .fillColor(INK)
-      .text(t(`${page.title}${continued ? ' (continued)' : ''}`), MARGIN, MARGIN + 14, {
-        width: RIGHT - MARGIN,
-        lineBreak: false,
-      });
+    doc.font(BOLD).fontSize(9).fillColor(MUTED);
+    say(BOLD, report.title, MARGIN, MARGIN, { width: RIGHT - MARGIN, lineBreak: false });
+    doc.font(BOLD).fontSize(18).fillColor(INK);
+    say(BOLD, `${page.title}${continued ? ' (continued)' : ''}`, MARGIN, MARGIN + 14, {
+      width: RIGHT - MARGIN,
+      lineBreak: false,
+    });
     doc.font(REGULAR).fontSize(9).fillColor(MUTED);
-    doc.text(t(`${filters}   ·   ${generated}`), MARGIN, MARGIN + 40, {
+    say(REGULAR, `${filters}   ·   ${generated}`, MARGIN, MARGIN + 40, {
       width: RIGHT - MARGIN,
       lineBreak: false,
       ellipsis: true,
@@ -129,7 +126,8 @@ export async function renderReportPdf(
       doc.translate(x, y).scale(scale);
       SVGtoPDF(doc, svg, 0, 0, {
         assumePt: true,
-        fontCallback: (_family, bold) => (bold ? BOLD : REGULAR),
+        fontCallback: (family, bold) =>
+          fonts.fallback && family.includes(fonts.fallback.family) ? FALLBACK : bold ? BOLD : REGULAR,
         // Charts carry their data inline; an SVG asking for an image or another document gets nothing.
         imageCallback: () => '',
         documentCallback: () => undefined,
@@ -147,17 +145,14 @@ export async function renderReportPdf(
       const align = cols.map((c) => (isNumericColumn(c) ? 'right' : 'left') as 'right' | 'left');
       let cy = top;
       if (cy + 22 + ROW_H * 3 > BOTTOM) cy = addPage(page, true);
-      doc
-        .font(BOLD)
-        .fontSize(12)
-        .fillColor(INK)
-        .text(t(visual.title), MARGIN, cy, { width, lineBreak: false });
+      doc.font(BOLD).fontSize(12).fillColor(INK);
+      say(BOLD, visual.title, MARGIN, cy, { width, lineBreak: false });
       cy += 20;
       const header = () => {
         doc.rect(MARGIN, cy, width, ROW_H).fill(ACCENT);
         doc.font(BOLD).fontSize(8.5).fillColor('white');
         cols.forEach((c, j) => {
-          doc.text(t(c.name), MARGIN + j * colW + 4, cy + 4, {
+          say(BOLD, c.name, MARGIN + j * colW + 4, cy + 4, {
             width: colW - 8,
             height: ROW_H,
             lineBreak: false,
@@ -177,7 +172,7 @@ export async function renderReportPdf(
         if (i % 2 === 1) doc.rect(MARGIN, cy, width, ROW_H).fill('#f2f5f8');
         doc.font(REGULAR).fontSize(8.5).fillColor(INK);
         cols.forEach((c, j) => {
-          doc.text(t(cellText(row[j], c.type)), MARGIN + j * colW + 4, cy + 4, {
+          say(REGULAR, cellText(row[j], c.type), MARGIN + j * colW + 4, cy + 4, {
             width: colW - 8,
             height: ROW_H,
             lineBreak: false,
@@ -191,11 +186,8 @@ export async function renderReportPdf(
       const note = truncationNote(visual);
       if (note) {
         if (cy + ROW_H > BOTTOM) cy = addPage(page, true);
-        doc
-          .font(REGULAR)
-          .fontSize(8.5)
-          .fillColor(MUTED)
-          .text(t(note), MARGIN, cy + 4, { width, lineBreak: false });
+        doc.font(REGULAR).fontSize(8.5).fillColor(MUTED);
+        say(REGULAR, note, MARGIN, cy + 4, { width, lineBreak: false });
         cy += ROW_H;
       }
       return cy + 4;
@@ -217,7 +209,7 @@ export async function renderReportPdf(
       .strokeColor('#d0d7de')
       .stroke();
     doc.font(REGULAR).fontSize(8).fillColor(MUTED);
-    doc.text(t(`${report.title} · ${generated}`), MARGIN, footY, {
+    say(REGULAR, `${report.title} · ${generated}`, MARGIN, footY, {
       width: (RIGHT - MARGIN) * 0.75,
       lineBreak: false,
       ellipsis: true,
@@ -227,7 +219,7 @@ export async function renderReportPdf(
       align: 'right',
       lineBreak: false,
     });
-    if (report.watermark) drawWatermark(doc, t(report.watermark));
+    if (report.watermark) drawWatermark(doc, fonts, report.watermark);
     doc.page.margins = margins;
   }
   deadline.check();
@@ -235,15 +227,83 @@ export async function renderReportPdf(
   return doc;
 }
 
+interface TextOptions {
+  width: number;
+  height?: number;
+  lineBreak: false;
+  ellipsis?: boolean;
+  align?: 'left' | 'right' | 'center';
+}
+
+/**
+ * One line of text in the current size and colour, in `face`; the characters only the CJK fallback face has
+ * are drawn in it, run by run, laid out here (pdfkit cannot change font within one text call and still
+ * align or cut the line), cut with an ellipsis where the line is wider than `width`.
+ */
+function drawText(
+  doc: PDFKit.PDFDocument,
+  fonts: FontSet,
+  face: string,
+  text: string,
+  x: number,
+  y: number,
+  options: TextOptions,
+): void {
+  const runs = fonts.runs(text);
+  if (runs.every((r) => r.face === 'primary')) {
+    doc.font(face).text(runs.map((r) => r.text).join(''), x, y, options);
+    return;
+  }
+  const fontOf = (r: TextRun) => (r.face === 'fallback' ? FALLBACK : face);
+  const widthOf = (r: TextRun) => doc.font(fontOf(r)).widthOfString(r.text);
+  let total = runs.reduce((sum, r) => sum + widthOf(r), 0);
+  if (total > options.width) {
+    const ellipsis = doc.font(face).widthOfString('…');
+    const kept: TextRun[] = [];
+    let used = 0;
+    for (const r of runs) {
+      let part = '';
+      for (const ch of r.text) {
+        const w = doc.font(fontOf(r)).widthOfString(part + ch);
+        if (used + w + ellipsis > options.width) break;
+        part += ch;
+      }
+      if (part) kept.push({ ...r, text: part });
+      used += part ? doc.font(fontOf(r)).widthOfString(part) : 0;
+      if (part !== r.text) break;
+    }
+    kept.push({ text: '…', face: 'primary' });
+    runs.splice(0, runs.length, ...kept);
+    total = used + ellipsis;
+  }
+  let cx =
+    options.align === 'right'
+      ? x + options.width - total
+      : options.align === 'center'
+        ? x + (options.width - total) / 2
+        : x;
+  for (const r of runs) {
+    doc.font(fontOf(r)).text(r.text, cx, y, { lineBreak: false });
+    cx += widthOf(r);
+  }
+  doc.font(face);
+}
+
 /** Large, light, diagonal text in the page's own content stream: it prints, and no viewer can hide it. */
-function drawWatermark(doc: PDFKit.PDFDocument, text: string): void {
+function drawWatermark(doc: PDFKit.PDFDocument, fonts: FontSet, watermark: string): void {
+  const text = fonts.renderable(watermark);
   const diagonal = Math.hypot(PAGE.width, PAGE.height);
   const size = Math.min(110, (diagonal * 0.7) / (0.65 * Math.max(1, [...text].length)));
   const angle = (-Math.atan2(PAGE.height, PAGE.width) * 180) / Math.PI;
   doc.save();
   doc.rotate(angle, { origin: [PAGE.width / 2, PAGE.height / 2] });
   doc.font(BOLD).fontSize(size).fillColor('#b00020').fillOpacity(0.18);
-  const w = doc.widthOfString(text);
-  doc.text(text, PAGE.width / 2 - w / 2, PAGE.height / 2 - size / 2, { lineBreak: false });
+  const w = fonts
+    .runs(text)
+    .reduce((sum, r) => sum + doc.font(r.face === 'fallback' ? FALLBACK : BOLD).widthOfString(r.text), 0);
+  drawText(doc, fonts, BOLD, text, PAGE.width / 2 - w / 2, PAGE.height / 2 - size / 2, {
+    width: w + 1,
+    lineBreak: false,
+  });
   doc.restore();
 }

@@ -24,7 +24,7 @@ export async function renderVisualPng(
     background: 'white',
     font: {
       loadSystemFonts: false,
-      fontFiles: [fonts.regularPath, fonts.boldPath],
+      fontFiles: [fonts.regularPath, fonts.boldPath, ...(fonts.fallback ? [fonts.fallback.path] : [])],
       defaultFontFamily: fonts.family,
     },
   });

@@ -39,7 +39,13 @@ export async function renderReportPptx(
   const t = fonts.renderable;
   const generated = generatedAtLine(report.generatedAt, report.timeZone);
 
-  const title = pptx.addSlide();
+  const slides: Slide[] = [];
+  const addSlide = (): Slide => {
+    const slide = pptx.addSlide();
+    slides.push(slide);
+    return slide;
+  };
+  const title = addSlide();
   title.background = { color: '1F4E79' };
   title.addText(t(report.title), {
     x: 0.6,
@@ -62,17 +68,6 @@ export async function renderReportPptx(
     ],
     { x: 0.6, y: 2.7, w: 8.8, h: 2.4, fontFace: FONT, fontSize: 14, color: 'FFFFFF', valign: 'top' },
   );
-  if (report.watermark) {
-    title.addText(t(report.watermark), {
-      x: 0.6,
-      y: 5.0,
-      w: 8.8,
-      h: 0.4,
-      fontFace: FONT,
-      fontSize: 12,
-      color: 'F2B8C6',
-    });
-  }
 
   for (const page of report.pages) {
     for (const visual of page.visuals) {
@@ -99,10 +94,10 @@ export async function renderReportPptx(
         });
       };
       if (visual.kind === 'table') {
-        addTableSlides(pptx, visual, head, t);
+        addTableSlides(addSlide, visual, head, t);
         continue;
       }
-      const slide = pptx.addSlide();
+      const slide = addSlide();
       head(slide);
       if (visual.kind === 'kpi') {
         const value = visual.rows[0]?.[0];
@@ -151,6 +146,11 @@ export async function renderReportPptx(
         ...options,
       });
     }
+  }
+  // The shared link's watermark on every slide (not only the title slide: a slide copied out of the deck
+  // keeps it), as a text shape on the slide itself rather than on the master, drawn last so it lies on top.
+  if (report.watermark) {
+    for (const slide of slides) stampWatermark(slide, t(report.watermark));
   }
   deadline.check();
   const bytes = await pptx.write({ outputType: 'nodebuffer', compression: true });
@@ -219,8 +219,27 @@ export function chartData(
   return [...bySeries].map(([name, values]) => ({ name: t(name), labels: labels.map(t), values }));
 }
 
+/** Large, light, diagonal text across the 10 × 5.625 in slide, the PDF's watermark in PowerPoint terms. */
+function stampWatermark(slide: Slide, text: string): void {
+  const size = Math.min(60, Math.max(18, 640 / Math.max(1, [...text].length)));
+  slide.addText(text, {
+    x: 0.5,
+    y: 2.0,
+    w: 9,
+    h: 1.6,
+    fontFace: FONT,
+    fontSize: size,
+    bold: true,
+    color: 'B00020',
+    transparency: 80,
+    rotate: -29,
+    align: 'center',
+    valign: 'middle',
+  });
+}
+
 function addTableSlides(
-  pptx: Pptx,
+  addSlide: () => Slide,
   visual: RenderedVisual,
   head: (slide: Slide, suffix?: string) => void,
   t: (s: string) => string,
@@ -237,7 +256,7 @@ function addTableSlides(
   const slides = Math.max(1, Math.ceil(visual.rows.length / TABLE_ROWS_PER_SLIDE));
   const note = truncationNote(visual);
   for (let s = 0; s < slides; s++) {
-    const slide = pptx.addSlide();
+    const slide = addSlide();
     head(slide, slides > 1 ? ` (${s + 1} of ${slides})` : '');
     const rows = visual.rows.slice(s * TABLE_ROWS_PER_SLIDE, (s + 1) * TABLE_ROWS_PER_SLIDE).map((row, i) =>
       visual.columns.map((c, j) => ({

@@ -165,4 +165,47 @@ describe('job API: visual exports and shared links', () => {
     const after = await json(await call('GET', '/v1/reports/store-overview/shared-links'));
     expect(after.body.shared_links[0].revoked_at).not.toBeNull();
   });
+
+  it('gives every shared link an expiry (default 30 days, at most 365) and refuses exports past it', async () => {
+    const made = await json(
+      await call('POST', '/v1/reports/store-overview/shared-links', { watermark: 'Auditors' }),
+    );
+    expect(made.status).toBe(201);
+    const { token, id } = made.body;
+    expect(Date.parse(made.body.expires_at) - Date.parse(made.body.created_at)).toBe(30 * 86_400_000);
+
+    const later = new Date(Date.now() + 7 * 86_400_000).toISOString();
+    const chosen = await json(
+      await call('POST', '/v1/reports/store-overview/shared-links', {
+        watermark: 'Board',
+        expires_at: later,
+      }),
+    );
+    expect(chosen.status).toBe(201);
+    expect(chosen.body.expires_at).toBe(later);
+    for (const expires_at of [
+      new Date(Date.now() - 60_000).toISOString(),
+      new Date(Date.now() + 400 * 86_400_000).toISOString(),
+      'next week',
+    ]) {
+      const refused = await json(
+        await call('POST', '/v1/reports/store-overview/shared-links', { watermark: 'x', expires_at }),
+      );
+      expect(refused, expires_at).toMatchObject({ status: 400, body: { code: 'REQUEST_INVALID' } });
+      expect(JSON.stringify(refused.body)).toContain('expires_at');
+    }
+
+    // The link's time passes (moved back in the store, not waited for): exports through it are refused.
+    await pool.query(
+      `UPDATE sluice_shared_links SET expires_at = now() - interval '1 second' WHERE id = $1`,
+      [id],
+    );
+    const expired = await json(
+      await call('POST', `/v1/shared-links/${token}/export`, { format: 'pdf' }, undefined),
+    );
+    expect(expired).toMatchObject({ status: 410, body: { code: 'SHARED_LINK_EXPIRED' } });
+    const listed = await json(await call('GET', '/v1/reports/store-overview/shared-links'));
+    const shown = listed.body.shared_links.find((l: Json) => l.id === id);
+    expect(Date.parse(shown.expires_at)).toBeLessThan(Date.now());
+  });
 });

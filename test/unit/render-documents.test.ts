@@ -88,17 +88,35 @@ describe('PDF', () => {
     expect(images).toHaveLength(2); // the two header lines: no image at all
     const fontsTable = run('pdffonts', [path]).trim().split('\n').slice(2);
     expect(fontsTable.length).toBeGreaterThan(0);
-    for (const line of fontsTable) expect(line).toMatch(/DejaVuSans.*\byes\s+yes\s+yes\b/);
+    for (const line of fontsTable)
+      expect(line).toMatch(/(DejaVuSans|DroidSansFallback).*\byes\s+yes\s+yes\b/);
     const all = pages.join('\n');
     expect(all).toContain('Київ Поділ');
     expect(all).toContain('Αθήνα Πλάκα');
     expect(all).toContain('Zürich HB');
-    // 東京 has no glyph in DejaVu Sans: each character becomes U+FFFD, visibly, never silently dropped.
-    expect(all).toContain('\uFFFD\uFFFD Shibuya');
-    expect(all).not.toContain('東京');
+    // 東京 has no glyph in DejaVu Sans; the CJK fallback face draws it, in tables and in chart labels alike.
+    expect(all).toContain('東京 Shibuya');
     // Chart text is text: axis titles and legend entries are extractable.
     expect(all).toContain('Entries by day and location');
     expect(all).toContain('sales_volume');
+  });
+
+  it('renders Chinese, Japanese, Hebrew and Arabic from titles and values; U+FFFD for what no face has', async () => {
+    expect(fonts.fallback?.family).toBe('Droid Sans Fallback'); // installed by .ci/run and the Dockerfile
+    const report = everyKindReport({ tableRows: 10, watermark: '社外秘 ACME' });
+    report.title = 'Umsatz 東京 שלום עולם مرحبا بالعالم 서울';
+    report.pages[4]!.visuals[0]!.rows[0]![1] = 'オフィス 大阪';
+    const file = await writePdf('scripts.pdf', report);
+    const first = run('pdftotext', ['-f', '1', '-l', '1', '-raw', file, '-']);
+    expect(first).toContain('Umsatz 東京');
+    // poppler hands right-to-left words back in logical order (between embedding marks)
+    for (const word of ['שלום', 'עולם', 'مرحبا', 'بالعالم']) expect(first).toContain(word);
+    // Hangul is in neither face: each syllable is U+FFFD, visibly, never silently dropped or a blank box.
+    expect(first).toContain('\uFFFD\uFFFD');
+    expect(first).not.toContain('서울');
+    expect(first.replace(/\s+/g, '')).toContain('社外秘ACME');
+    expect(run('pdftotext', ['-raw', file, '-'])).toContain('オフィス 大阪');
+    expect(run('pdffonts', [file])).toMatch(/DroidSansFallback.*\byes\s+yes\s+yes\b/);
   });
 
   it('carries the watermark as page text on every page', () => {
@@ -145,11 +163,32 @@ describe('PNG', () => {
     expect(bar).toBeGreaterThan(50_000);
   });
 
-  it('renders every kind at its own size', async () => {
+  it('draws CJK text with real glyphs, not boxes: two different words give different pixels', async () => {
+    const kpi = (title: string) =>
+      collect({ id: 'k', title, kind: 'kpi', encoding: { measures: ['entries'] }, width: 400, height: 225 });
+    const tokyo = decodePng(await renderVisualPng(kpi('東京'), fonts));
+    const osaka = decodePng(await renderVisualPng(kpi('大阪'), fonts));
+    const missing = decodePng(await renderVisualPng(kpi('서울'), fonts)); // no face: U+FFFD twice
+    const differ = (a: typeof tokyo, b: typeof tokyo) => {
+      let n = 0;
+      for (let i = 0; i < a.rgba.length; i += 4) if (a.rgba.readUInt32BE(i) !== b.rgba.readUInt32BE(i)) n++;
+      return n;
+    };
+    // A font without the glyphs draws the same box (.notdef) for every character: both titles alike.
+    expect(differ(tokyo, osaka)).toBeGreaterThan(100);
+    expect(differ(tokyo, missing)).toBeGreaterThan(100);
+  });
+
+  it('renders every kind at its own size, each one carrying the watermark in its pixels', async () => {
     for (const page of everyKindReport().pages) {
       for (const visual of page.visuals) {
         const png = decodePng(await renderVisualPng(visual, fonts));
         expect([png.width, png.height]).toEqual([visual.width * 2, visual.height * 2]);
+        const marked = decodePng(await renderVisualPng(visual, fonts, { watermark: 'Shared: ACME' }));
+        let changed = 0;
+        for (let i = 0; i < png.rgba.length; i += 4)
+          if (png.rgba.readUInt32BE(i) !== marked.rgba.readUInt32BE(i)) changed++;
+        expect(changed, visual.id).toBeGreaterThan(2_000);
       }
     }
   });
@@ -188,6 +227,26 @@ describe('PPTX', () => {
     expect(xmls.some((x) => x.includes('<c:doughnutChart>'))).toBe(true);
     expect(xmls.some((x) => x.includes('<c:areaChart>'))).toBe(true);
     expect(xmls.filter((x) => x.includes('<c:barChart>'))).toHaveLength(2);
+  });
+
+  it('carries the watermark on every slide, title, charts and every table slide alike', async () => {
+    const path = join(dir, 'marked.pptx');
+    const report = everyKindReport({ tableRows: 20, watermark: 'Shared with ACME & Co' });
+    writeFileSync(path, await renderReportPptx(report, fonts, deadline()));
+    const slides = run('unzip', ['-Z1', path])
+      .trim()
+      .split('\n')
+      .filter((p) => /^ppt\/slides\/slide\d+\.xml$/.test(p));
+    expect(slides).toHaveLength(11);
+    for (const part of slides) {
+      const xml = run('unzip', ['-p', path, part]);
+      // A text shape of the slide itself (not the master), rotated across it.
+      expect(xml, part).toContain('<a:t>Shared with ACME &amp; Co</a:t>');
+      expect(xml, part).toMatch(/<a:xfrm rot="-?\d+"/);
+    }
+    const plain = join(dir, 'plain.pptx');
+    writeFileSync(plain, await renderReportPptx(everyKindReport({ tableRows: 20 }), fonts, deadline()));
+    expect(run('unzip', ['-p', plain, 'ppt/slides/slide2.xml'])).not.toContain('ACME');
   });
 });
 

@@ -101,6 +101,17 @@ describe('xlsx encoder (table and sql exports)', () => {
     expect(XLSX.utils.sheet_to_json(wb.Sheets.data!, { header: 1 })).toEqual([columns.map((c) => c.name)]);
   });
 
+  it('keeps long multi-byte texts whole across the 64 KB chunks the sheet XML is written in', async () => {
+    const long = 'é東'.repeat(16_000); // 32,000 characters, ~80 KB of UTF-8: longer than one chunk
+    const batch: RowBatch = [];
+    for (let i = 0; i < 300; i++) batch.push([i % 7 === 0 ? long : `row ${i} ${'ü'.repeat(i)}`]);
+    const ws = read(await encode([{ name: 't', type: 'string' }], [batch])).Sheets.data!;
+    expect(ws.A2!.v).toBe(long);
+    expect(ws.A3!.v).toBe(`row 1 ü`);
+    expect(ws.A100!.v).toBe(long);
+    expect(ws.A301!.v).toBe(`row 299 ${'ü'.repeat(299)}`);
+  });
+
   it('fails with VALUE_UNREPRESENTABLE for text longer than a cell holds', async () => {
     await expect(encode([{ name: 'big', type: 'string' }], [[['x'.repeat(40_000)]]])).rejects.toMatchObject({
       code: 'VALUE_UNREPRESENTABLE',
