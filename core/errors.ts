@@ -30,6 +30,7 @@ export const ErrorCodes = {
   /** HTTP only: a body over the API's 1 MiB cap (413). */
   REQUEST_TOO_LARGE: 'REQUEST_TOO_LARGE',
   REQUEST_CONFLICT: 'REQUEST_CONFLICT',
+  REQUEST_EXPIRED: 'REQUEST_EXPIRED',
   SCHEMA_INCOMPATIBLE: 'SCHEMA_INCOMPATIBLE',
   SCHEMA_REGISTRY_UNAVAILABLE: 'SCHEMA_REGISTRY_UNAVAILABLE',
   /** The CLI only: a command called with wrong or missing flags. Never in an event or an HTTP answer. */
