@@ -338,6 +338,37 @@ describe('Kafka abuse corpus', () => {
     expect((await db.query(`SELECT count(*)::int AS n FROM ${schema}.items`)).rows[0].n).toBe(50);
   });
 
+  it('SQL injection in every value field stays a value: 0 extra rows, nothing changed', async () => {
+    const injections = [
+      { column: 'name', op: 'eq', value: "x' OR '1'='1" },
+      { column: 'name', op: 'eq', value: `x'; DELETE FROM ${schema}.canary; --` },
+      { column: 'name', op: 'in', value: ["a') OR ('1'='1", 'b'] },
+      { column: 'name', op: 'not_in', value: ["') OR 1=1 --"] },
+      { column: 'id', op: 'gt', value: '0 OR 1=1' },
+      { column: 'name', op: 'eq', value: '\\x27 OR 1=1' },
+    ];
+    const bodies = injections.map((f) => withQuery({ filters: [f] }));
+    for (const body of bodies)
+      await producer.send({ topic: Topics.requests, messages: [{ key: ws, value: JSON.stringify(body) }] });
+    const outcomes = await Promise.all(
+      bodies.map(async (body) => {
+        const [r] = await recorder.waitFor(
+          (x) =>
+            (x.topic === Topics.completed || x.topic === Topics.failed) &&
+            x.json().workspaceId === ws &&
+            x.json().requestId === body.requestId,
+        );
+        return r!;
+      }),
+    );
+    // A value is compared as a value: no injected filter matches a row, except not_in, which is honest.
+    const rows = outcomes.map((o) =>
+      o.topic === Topics.completed ? o.json<{ rows: number }>().rows : o.json<{ code: string }>().code,
+    );
+    expect(rows).toEqual([0, 0, 0, 50, expect.stringMatching(/QUERY_FAILED|REQUEST_INVALID/), 0]);
+    expect((await db.query(`SELECT count(*)::int AS n FROM ${schema}.canary`)).rows[0].n).toBe(3);
+  });
+
   it('a requestId spelling a path still lands under exports/{workspace}/{jobId}/', async () => {
     const body = request({ requestId: '../../../etc/passwd/..\\x' });
     await producer.send({ topic: Topics.requests, messages: [{ key: ws, value: JSON.stringify(body) }] });
