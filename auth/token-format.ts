@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const SECRET_CHARS = 43; // 43 × log2(62) ≈ 256 bits of randomness
@@ -45,4 +45,14 @@ export function displayPrefix(token: string): string {
 /** Public, non-secret token id used to list and revoke. */
 export function generateTokenId(): string {
   return `tok_${randomBase62(16)}`;
+}
+
+/**
+ * Whether a stored token hash is the digest of `token`, in constant time: both sides are 32-byte sha256
+ * digests, so timingSafeEqual always compares equal lengths and never throws, whatever the caller sent.
+ */
+export function tokenMatchesHash(token: string, stored: Buffer | Uint8Array): boolean {
+  const presented = hashToken(token);
+  if (stored.length !== presented.length) return false;
+  return timingSafeEqual(presented, stored);
 }

@@ -16,6 +16,7 @@ import { intakeHandler } from './intake.ts';
 import { OutcomePublisher } from './publisher.ts';
 import type { JobRuntime } from './job-runtime.ts';
 import { ensureTopics } from './topics.ts';
+import { keySafePartitioner } from '../../schemas/partitioner.ts';
 
 export interface ExportWorkerConfig {
   brokers: string[];
@@ -99,7 +100,11 @@ export async function startExportWorker(
   const codec = config.schemaRegistryUrl
     ? await createAvroEventCodec(createRegistryClient(config.schemaRegistryUrl))
     : jsonEventCodec;
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer: Producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: keySafePartitioner,
+  });
   await producer.connect();
   const consumer: Consumer = kafka.consumer({
     groupId: config.groupId,

@@ -83,6 +83,7 @@ function exportOperation(summary: string, bodySchema: object, extra: Record<stri
         'The Idempotency-Key is still in flight, or the requestId was used for another body',
         ['IDEMPOTENCY_KEY_IN_FLIGHT', 'REQUEST_CONFLICT'],
       ),
+      '413': problemResponse('The body is larger than 1 MiB', ['REQUEST_TOO_LARGE']),
       '422': problemResponse('The Idempotency-Key was used for a different request', [
         'IDEMPOTENCY_KEY_REUSED',
       ]),

@@ -44,6 +44,7 @@ export const PROBLEM_STATUS: Partial<Record<ErrorCode, { status: number; title: 
   IDEMPOTENCY_KEY_IN_FLIGHT: { status: 409, title: 'A request with this Idempotency-Key is in progress' },
   JOB_NOT_SUCCEEDED: { status: 409, title: 'The job has not succeeded' },
   JOB_ALREADY_FINISHED: { status: 409, title: 'The job has already finished' },
+  REQUEST_TOO_LARGE: { status: 413, title: 'The request body is too large' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'The Idempotency-Key was used for a different request' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
   INTERNAL_ERROR: { status: 500, title: 'Internal error' },

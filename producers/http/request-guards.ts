@@ -5,6 +5,7 @@ import { SluiceError } from '../../core/errors.ts';
 import { findJsonLimitViolation } from '../../schemas/json-limits.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { authenticate } from './auth.ts';
+import { declaresTooLarge, tooLarge } from './body-limit.ts';
 import { invalid } from './problem.ts';
 import { ratePolicyFor } from './routes-exports.ts';
 
@@ -44,10 +45,12 @@ const EXPORT_ROUTES = new Set([
  * `onRequest`, before fastify even reads the body — a caller without a token, or over its limit, costs one
  * or two indexed lookups, never parsing or planning. Once the body is parsed, `preValidation` refuses bytes
  * no job row could hold or no walk should follow (NUL, lone surrogates, deep nesting) with a 400 naming
- * the field, before any route code, hash or database sees them.
+ * the field, before any route code, hash or database sees them — in path and query parameters too.
  */
 export function registerRequestGuards(app: FastifyInstance, deps: ApiDeps): void {
   app.addHook('onRequest', async (req, reply) => {
+    // Cheapest of all: a declared length over the cap is refused before a token lookup or a rate token.
+    if (declaresTooLarge(req.headers)) throw tooLarge();
     const route = req.routeOptions.url;
     if (route === undefined || PUBLIC_ROUTES.has(route)) return; // 404s and public routes
     const identity = await authenticate(deps.tokens, req);
@@ -69,6 +72,11 @@ export function registerRequestGuards(app: FastifyInstance, deps: ApiDeps): void
   });
 
   app.addHook('preValidation', async (req) => {
+    // Path and query parameters reach the same database: a NUL there would be a 500 from PostgreSQL.
+    for (const part of [req.params, req.query]) {
+      const violation = part && typeof part === 'object' ? findJsonLimitViolation(part) : undefined;
+      if (violation) throw invalid([violation]);
+    }
     if (req.body === undefined || req.body === null) return;
     const violation = findJsonLimitViolation(req.body);
     if (violation) throw invalid([violation]);

@@ -15,6 +15,8 @@ export function testKafka(clientId = 'sluice-test'): Kafka {
 export interface ReceivedRecord {
   topic: string;
   key: string | null;
+  /** The key as sent, for keys that are not UTF-8. */
+  keyBytes: Buffer | null;
   value: Buffer | null;
   headers: Record<string, string>;
   json<T = Record<string, unknown>>(): T;
@@ -61,6 +63,7 @@ export class TopicRecorder {
         recorder.records.push({
           topic,
           key: message.key?.toString() ?? null,
+          keyBytes: message.key ?? null,
           value: message.value,
           headers: decodeHeaders(message.headers),
           json() {
