@@ -3,17 +3,21 @@
  * schema in PostgreSQL (and MariaDB) once, then exports them
  *   - through the full pipeline: Kafka → a real `sluice worker` child process (own group, own job store
  *     database) → S3Proxy, for csv, csv+gzip, ndjson, parquet (zstd) and arrow, plus csv and parquet with
- *     options.parallel = 2;
+ *     options.parallel = 2; json on request (--formats);
  *   - through the one-shot CLI (`sluice export … --out s3://…`), PostgreSQL and MariaDB;
- * beside baselines measured in the same run: psql `\copy (…) to /dev/null` (the extraction ceiling), DuckDB
+ * beside baselines measured in the same run: psql `\copy (…) to /dev/null` (the extraction ceiling), the
+ * same \copy piped into `rclone rcat` to S3Proxy (what a user would do by hand), DuckDB
  * writing the same rows to Parquet from its own table (the encoder ceiling), and the PostgreSQL source's
  * decode-only rate. Prints each figure and writes bench/results/<rows>.json; bench/RESULTS.md is rebuilt
  * from every results file present.
  *
- * Flags: --rows N (default 1,000,000) · --formats csv,csv+gzip,ndjson,parquet,arrow · --no-mysql ·
+ * Flags: --rows N (default 1,000,000) · --formats csv,csv+gzip,ndjson,json,parquet,arrow · --no-mysql ·
  * --no-cli · --no-parallel · --no-baselines · --merge (keep the figures of an earlier run at this size that
  * this run does not measure) · --cpu-prof DIR (profile the worker; figures are then not written) · --drop (drop
- * the PostgreSQL bench table after).
+ * the PostgreSQL bench table after) · --fresh-worker (a new worker process per case, so each peak RSS is that
+ * export's alone rather than on top of what earlier jobs left in the heap; the issue measures it so) ·
+ * --adjacent-baseline (psql \copy again right before each worker case, and that case's ratio to it logged:
+ * on a shared machine the load moves between the run's baseline and a case minutes later).
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -31,6 +35,7 @@ import { readS3Settings } from '../cli/config.ts';
 import { createS3Client } from '../sinks/s3/client.ts';
 import { duckdbParquetCeiling, psqlCopyCeiling, timed } from './scale/baselines.ts';
 import { pidsNamed, startCpuMeter } from './scale/cpu.ts';
+import { psqlRcloneBaseline, type RcloneTarget } from './scale/rclone.ts';
 import { renderResults, type BenchRun, type Figure } from './scale/report.ts';
 import { deletePrefix, watchFirstPart } from './scale/s3-objects.ts';
 import { BENCH_SCHEMA, ensureMysqlTable, ensurePostgresTable, postgresTableSize } from './scale/tables.ts';
@@ -50,6 +55,8 @@ const ALL_CASES: FormatCase[] = [
   { label: 'parquet', format: 'parquet', ext: 'parquet' },
   { label: 'arrow', format: 'arrow', ext: 'arrows' },
 ];
+// Measured only when named in --formats (its figures track ndjson's, with one more stage).
+const EXTRA_CASES: FormatCase[] = [{ label: 'json', format: 'json', ext: 'json' }];
 const PARALLEL_CASES: FormatCase[] = [
   { label: 'csv ×2 streams', format: 'csv', options: { parallel: 2 }, ext: 'csv' },
   { label: 'parquet ×2 streams', format: 'parquet', options: { parallel: 2 }, ext: 'parquet' },
@@ -64,7 +71,7 @@ const value = (name: string) => {
 const rows = Number(value('rows') ?? 1_000_000);
 if (!Number.isSafeInteger(rows) || rows < 1) throw new Error(`--rows must be a positive integer`);
 const wanted = (value('formats') ?? ALL_CASES.map((c) => c.label).join(',')).split(',');
-const cases = ALL_CASES.filter((c) => wanted.includes(c.label));
+const cases = [...ALL_CASES, ...EXTRA_CASES].filter((c) => wanted.includes(c.label));
 const parallelCases = flag('no-parallel') ? [] : PARALLEL_CASES.filter((c) => wanted.includes(c.format));
 const cpuProfDir = value('cpu-prof');
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
@@ -104,6 +111,17 @@ if (!flag('no-baselines')) {
     rowsPerSec: rows / ceiling.seconds,
     ...ceiling,
   });
+  // What a user would do by hand, into the same store: the CSV target is ≤ 0.75 × this (issue 18).
+  const rcloneKey = `bench-h6/rclone/${randomUUID()}.csv`;
+  const rclone = await psqlRcloneBaseline(pgUrl, `SELECT * FROM ${table}`, rcloneTarget(), rcloneKey);
+  record({
+    path: 'baseline',
+    label: 'psql \\copy csv | rclone rcat → S3Proxy',
+    rowsPerSec: rows / rclone.seconds,
+    bytes: await listBytes(rcloneKey),
+    ...rclone,
+  });
+  await deletePrefix(s3, bucket, rcloneKey);
   const duck = await duckdbParquetCeiling(rows);
   record({
     path: 'baseline',
@@ -170,13 +188,24 @@ const workerEnv: NodeJS.ProcessEnv = {
   SLUICE_SOURCE_BENCHPG_RAW_SQL: 'true',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
-const worker = new WorkerProcess(workerEnv, cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []);
+const startWorker = async (): Promise<WorkerProcess> => {
+  const w = new WorkerProcess(workerEnv, cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []);
+  await w.waitFor((l) => l.event === 'worker.started', 120_000, 'worker.started');
+  return w;
+};
+let worker = await startWorker();
 const producer = kafka.producer();
 try {
-  await worker.waitFor((l) => l.event === 'worker.started', 120_000, 'worker.started');
   await producer.connect();
   const workspaceId = 'bench-h6';
+  let first = true;
   for (const c of [...cases, ...parallelCases]) {
+    if (flag('fresh-worker') && !first) {
+      await worker.stop();
+      worker = await startWorker();
+    }
+    first = false;
+    const adjacent = flag('adjacent-baseline') ? await psqlCopyCeiling(pgUrl, table) : undefined;
     worker.resetPeak();
     const request: ExportRequested = {
       version: 1,
@@ -226,6 +255,12 @@ try {
       cpu: cpuUsed,
       ...(firstAt !== undefined ? { firstByteSec: Math.max(0, firstAt - startedAt) / 1000 } : {}),
     });
+    if (adjacent) {
+      log(
+        `${c.label}: psql \\copy just before it ${adjacent.seconds.toFixed(2)} s, ` +
+          `ratio ${(adjacent.seconds / seconds).toFixed(2)} ×`,
+      );
+    }
     await deletePrefix(s3, bucket, prefix);
   }
 } finally {
@@ -341,6 +376,16 @@ if (flag('drop')) {
   log(`dropped ${table}`);
 }
 s3.destroy();
+
+function rcloneTarget(): RcloneTarget {
+  return {
+    endpoint: infra.S3_ENDPOINT,
+    region: infra.S3_REGION,
+    accessKeyId: infra.S3_ACCESS_KEY_ID,
+    secretAccessKey: infra.S3_SECRET_ACCESS_KEY,
+    bucket,
+  };
+}
 
 async function listBytes(prefix: string): Promise<number> {
   const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');

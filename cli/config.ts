@@ -1,3 +1,4 @@
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../core/deadline.ts';
 import { SluiceError } from '../core/errors.ts';
 import type { WorkerSettings } from '../consumers/export-worker/service.ts';
 import type { GrantedSourceConfig } from '../planning/export-plan.ts';
@@ -100,8 +101,12 @@ export function readWorkerSettings(env: Env): WorkerSettings {
       maxAttempts: int('SLUICE_MAX_ATTEMPTS', 3),
       requestPartitions: int('SLUICE_REQUEST_PARTITIONS', 6),
       ...(env.SCHEMA_REGISTRY_URL ? { schemaRegistryUrl: env.SCHEMA_REGISTRY_URL } : {}),
+      requestsFrom: readRequestsFrom(env),
+      ...(env.SLUICE_REQUEST_TOPIC ? { requestTopic: env.SLUICE_REQUEST_TOPIC } : {}),
+      ...readRequestMaxAge(env),
     },
     databaseUrl: requireDatabaseUrl(env, 'worker'),
+    shutdownTimeoutMs: readShutdownTimeout(env),
     s3: readS3Settings(env),
     ...(env.S3_PUBLIC_ENDPOINT ? { s3PublicEndpoint: env.S3_PUBLIC_ENDPOINT } : {}),
     sources: readSourceConfigs(env),
@@ -109,6 +114,35 @@ export function readWorkerSettings(env: Env): WorkerSettings {
     ...readPlanningTimeout(env),
     ...readWorkerMetrics(env),
   };
+}
+
+/**
+ * SLUICE_REQUESTS_FROM: where a worker group starts on a requests partition it has no committed offset for.
+ * `latest` by default: a new group (or a new deployment's group beside a new job database) must not run the
+ * topic's history again under its own sources and policies; replaying it is the explicit `earliest`.
+ */
+export function readRequestsFrom(env: Env): 'earliest' | 'latest' {
+  const raw = env.SLUICE_REQUESTS_FROM?.trim() || 'latest';
+  if (raw !== 'earliest' && raw !== 'latest')
+    throw new SluiceError(
+      'CONFIG_INVALID',
+      `SLUICE_REQUESTS_FROM must be earliest or latest, got ${JSON.stringify(raw)}`,
+    );
+  return raw;
+}
+
+/** SLUICE_REQUEST_MAX_AGE_MS: requests older than this are answered REQUEST_EXPIRED (default 24 h; `off`: never). */
+export function readRequestMaxAge(env: Env): { requestMaxAgeMs?: number } {
+  const raw = env.SLUICE_REQUEST_MAX_AGE_MS?.trim();
+  if (raw === 'off') return {};
+  return { requestMaxAgeMs: raw ? positiveInt('SLUICE_REQUEST_MAX_AGE_MS', raw) : 24 * 3_600_000 };
+}
+
+/** SLUICE_SHUTDOWN_TIMEOUT_MS: how long a long-running service may take to stop on SIGTERM (default 20 s). */
+export function readShutdownTimeout(env: Env): number {
+  return env.SLUICE_SHUTDOWN_TIMEOUT_MS
+    ? positiveInt('SLUICE_SHUTDOWN_TIMEOUT_MS', env.SLUICE_SHUTDOWN_TIMEOUT_MS)
+    : DEFAULT_SHUTDOWN_TIMEOUT_MS;
 }
 
 /** SLUICE_PLANNING_TIMEOUT_MS: how long planning one request may take, in the API and the worker. */

@@ -40,6 +40,8 @@ export function createProgressMeter(listener: ProgressListener | undefined, inte
 
   const rows = new Transform({
     objectMode: true,
+    // A batch is thousands of rows: Node's default of 16 objects per side would hold 32 of them.
+    highWaterMark: 1,
     transform(batch: RowBatch, _enc, callback) {
       progress.rows += batch.length;
       report(false);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { readApiSettings } from '../config.ts';
+import { readApiSettings, readShutdownTimeout } from '../config.ts';
 import type { Env } from '../env.ts';
 import { loggerFromEnv, runUntilSignal } from '../service-lifetime.ts';
 
@@ -13,8 +13,9 @@ export function registerApiCommand(program: Command, env: Env): void {
     .action(async () => {
       const settings = readApiSettings(env);
       const log = loggerFromEnv(env);
+      const timeoutMs = readShutdownTimeout(env);
       const service = await (await import('../../producers/http/service.ts')).startApiService(settings, log);
       process.stderr.write(`sluice api listening on ${settings.host}:${service.port}\n`);
-      await runUntilSignal(service);
+      await runUntilSignal(service, { timeoutMs, log });
     });
 }

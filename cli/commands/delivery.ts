@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { SluiceError } from '../../core/errors.ts';
-import { readDeliverySettings } from '../config.ts';
+import { readDeliverySettings, readShutdownTimeout } from '../config.ts';
 import type { Env } from '../env.ts';
 import { loggerFromEnv, runUntilSignal } from '../service-lifetime.ts';
 
@@ -14,11 +14,12 @@ export function registerDeliveryCommand(program: Command, env: Env): void {
     .action(async () => {
       const settings = readDeliverySettings(env);
       if (!settings) throw new SluiceError('CONFIG_INVALID', 'sluice delivery needs SLUICE_SMTP_URL');
+      const timeoutMs = readShutdownTimeout(env);
       const log = loggerFromEnv(env);
       const service = await (
         await import('../../consumers/delivery/service.ts')
       ).startDeliveryService(settings, log);
       process.stderr.write('sluice delivery running\n');
-      await runUntilSignal(service);
+      await runUntilSignal(service, { timeoutMs: timeoutMs, log });
     });
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { readSchedulerSettings } from '../config.ts';
+import { readSchedulerSettings, readShutdownTimeout } from '../config.ts';
 import type { Env } from '../env.ts';
 import { loggerFromEnv, runUntilSignal } from '../service-lifetime.ts';
 
@@ -13,10 +13,11 @@ export function registerSchedulerCommand(program: Command, env: Env): void {
     .action(async () => {
       const settings = readSchedulerSettings(env);
       const log = loggerFromEnv(env);
+      const timeoutMs = readShutdownTimeout(env);
       const service = await (
         await import('../../producers/scheduler/service.ts')
       ).startSchedulerService(settings, log);
       process.stderr.write(`sluice scheduler ${service.schedulerId} running\n`);
-      await runUntilSignal(service);
+      await runUntilSignal(service, { timeoutMs, log });
     });
 }

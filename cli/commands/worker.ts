@@ -3,10 +3,12 @@ import {
   readDeliverySettings,
   readSchedulerSettings,
   readWorkerRoles,
+  readShutdownTimeout,
   readWorkerSettings,
 } from '../config.ts';
+import type { StopReport } from '../../core/deadline.ts';
 import type { Env } from '../env.ts';
-import { loggerFromEnv, runUntilSignal } from '../service-lifetime.ts';
+import { loggerFromEnv, runUntilSignal, type StoppableService } from '../service-lifetime.ts';
 
 // The services are imported when the command runs: other commands need not load their dependencies.
 export function registerWorkerCommand(program: Command, env: Env): void {
@@ -27,9 +29,16 @@ export function registerWorkerCommand(program: Command, env: Env): void {
           reason: 'SLUICE_SMTP_URL is not set: scheduled exports run but are not mailed',
         });
 
-      const services: { stop(): Promise<void> }[] = [];
-      const stopAll = async () => {
-        for (const s of services.reverse()) await s.stop();
+      const shutdownTimeoutMs = readShutdownTimeout(env);
+      const services: StoppableService[] = [];
+      // One deadline for all roles, each stopped in turn; every role bounds its own steps by it.
+      const stopAll = async (deadline = Date.now() + shutdownTimeoutMs): Promise<StopReport> => {
+        const report: StopReport = { unfinished: [] };
+        for (const s of services.reverse()) {
+          const r = await s.stop(deadline);
+          if (r) report.unfinished.push(...r.unfinished);
+        }
+        return report;
       };
       try {
         if (exportSettings)
@@ -57,6 +66,6 @@ export function registerWorkerCommand(program: Command, env: Env): void {
       process.stderr.write(
         `sluice worker running: ${roles.filter((r) => r !== 'delivery' || deliverySettings).join(', ')}\n`,
       );
-      await runUntilSignal({ stop: stopAll });
+      await runUntilSignal({ stop: stopAll }, { timeoutMs: shutdownTimeoutMs, log });
     });
 }

@@ -3,6 +3,7 @@ import nodemailer from 'nodemailer';
 import pg from 'pg';
 import { z } from 'zod';
 import type PgBoss from 'pg-boss';
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS, settleBy, type StopReport } from '../../core/deadline.ts';
 import type { Logger } from '../../core/logger.ts';
 import { migrateJobStore } from '../../jobs/migrations.ts';
 import { Queues, startBoss } from '../../schedules/boss.ts';
@@ -28,7 +29,8 @@ export interface DeliverySettings {
 }
 
 export interface DeliveryService {
-  stop(): Promise<void>;
+  /** Leaves the group, lets pg-boss finish the mail being sent, closes the pool, all by `deadline` (epoch ms). */
+  stop(deadline?: number): Promise<StopReport>;
 }
 
 interface MailJob {
@@ -74,11 +76,24 @@ export async function startDeliveryService(
   });
   let boss: PgBoss | undefined;
   let consumer: Consumer | undefined;
-  const cleanup = async () => {
-    await consumer?.disconnect().catch(() => {});
-    await boss?.stop({ graceful: true, close: false, wait: true }).catch(() => {});
+  // Each step raced against the deadline: a consumer disconnect during a reconnect, or pg-boss waiting on a
+  // database that stopped answering, must not keep the process from exiting.
+  const cleanup = async (deadline: number): Promise<StopReport> => {
+    const report: StopReport = { unfinished: [] };
+    if (consumer) await settleBy('kafka.consumer', () => consumer!.disconnect(), deadline, log, report);
+    if (boss) {
+      const timeout = Math.max(0, deadline - Date.now());
+      await settleBy(
+        'pgboss',
+        () => boss!.stop({ graceful: true, close: false, wait: true, timeout }),
+        deadline,
+        log,
+        report,
+      );
+    }
     transport.close();
-    await pool.end();
+    await settleBy('job_store', () => pool.end(), deadline, log, report);
+    return report;
   };
   try {
     await migrateJobStore(pool);
@@ -125,13 +140,14 @@ export async function startDeliveryService(
     });
     log.info('delivery.started', { groupId: settings.groupId });
     return {
-      async stop() {
-        await cleanup();
-        log.info('delivery.stopped');
+      async stop(deadline = Date.now() + DEFAULT_SHUTDOWN_TIMEOUT_MS) {
+        const report = await cleanup(deadline);
+        log.info('delivery.stopped', { unfinished: report.unfinished });
+        return report;
       },
     };
   } catch (err) {
-    await cleanup();
+    await cleanup(Date.now() + DEFAULT_SHUTDOWN_TIMEOUT_MS);
     throw err;
   }
 }

@@ -5,6 +5,12 @@ import { parseTraceparent } from '../../observability/trace-context.ts';
 import { failedEvent } from './events.ts';
 import { deadLetter, finishFailed, type InboundRecord, type OutcomeDeps } from './outcomes.ts';
 
+export interface AdmitOptions {
+  /** A request whose record is older than this, and that no worker has started, is answered REQUEST_EXPIRED. */
+  maxAgeMs?: number;
+  now?: () => number;
+}
+
 /**
  * One request record from Kafka, turned into a queued job. Resolving means the record is done with (its offset
  * may be committed): the job is durably queued for the scheduler, or was already finished and answered, or
@@ -17,6 +23,7 @@ export async function admitRequest(
   record: InboundRecord,
   group: string,
   onAdmitted: () => void,
+  { maxAgeMs, now = Date.now }: AdmitOptions = {},
 ): Promise<void> {
   const decoded = await decodeRequestValue(record.value, deps.publisher.codec);
   if (decoded.kind === 'malformed') {
@@ -81,7 +88,7 @@ export async function admitRequest(
         outcomeSent: admitted.job.eventEmittedAt !== undefined && admitted.job.eventEmittedAt !== null,
       });
       return;
-    case 'admitted':
+    case 'admitted': {
       if (decoded.kind === 'invalid') {
         log.warn('request.invalid', { message: decoded.message });
         await finishFailed(deps, admitted.job, undefined, {
@@ -91,8 +98,26 @@ export async function admitRequest(
         });
         return;
       }
+      const ageMs = record.timestamp === undefined ? 0 : now() - Number(record.timestamp);
+      // Only a job nobody has started: one running, or run before and handed back, was admitted in time and
+      // this is a redelivery of its record.
+      if (
+        maxAgeMs !== undefined &&
+        ageMs > maxAgeMs &&
+        admitted.job.status === 'queued' &&
+        admitted.job.attempts === 0
+      ) {
+        log.warn('request.expired', { ageMs, maxAgeMs });
+        await finishFailed(deps, admitted.job, undefined, {
+          code: 'REQUEST_EXPIRED',
+          message: `the request waited ${Math.round(ageMs / 1000)} s in the topic, longer than the ${Math.round(maxAgeMs / 1000)} s after which workers no longer run requests (SLUICE_REQUEST_MAX_AGE_MS); send it again with a new requestId to run it`,
+          retriable: false,
+        });
+        return;
+      }
       log.info('request.admitted', { status: admitted.job.status });
       onAdmitted();
+    }
   }
 }
 

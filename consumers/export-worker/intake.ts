@@ -42,6 +42,7 @@ export function intakeHandler({
           offset: message.offset,
           key: message.key,
           value: message.value,
+          timestamp: message.timestamp,
           ...(traceparent ? { traceparent } : {}),
         });
       } catch (err) {

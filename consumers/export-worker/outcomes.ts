@@ -24,6 +24,8 @@ export interface InboundRecord {
   value: Buffer | null;
   /** The record's `traceparent` header, when the producer sent one. */
   traceparent?: string;
+  /** The record's timestamp (epoch ms, as kafkajs gives it): when it was produced, or appended. */
+  timestamp?: string;
 }
 
 /** Fails a job (unless someone else finished it first) and sends its one failure event. */

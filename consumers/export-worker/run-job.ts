@@ -9,7 +9,6 @@ import type { JobRuntime } from './job-runtime.ts';
 import { objectKeyFor, splitFileKeyFor } from './object-key.ts';
 import { unitRun } from './unit-run.ts';
 import { estimatePlanRows } from './expected-rows.ts';
-import { runReportDocument } from './run-report-document.ts';
 
 /**
  * Everything between a claimed job and its stored object: the request planned again (the same checks as
@@ -40,6 +39,9 @@ export async function runJob(
     queueSize: rt.s3.queueSize ?? 4,
   });
   if (plan.layout === 'document') {
+    // Loaded on the first report job: the renderers (Vega, pdfkit, resvg, pptxgenjs, fonts) are most of an
+    // idle worker's memory, and a worker that only exports rows never needs them.
+    const { runReportDocument } = await import('./run-report-document.ts');
     return runReportDocument({
       plan,
       source,

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS, settleBy, type StopReport } from '../../core/deadline.ts';
 import type { Logger } from '../../core/logger.ts';
 import { SourceRegistry } from '../../dialects/source-registry.ts';
 import type { GrantedSourceConfig } from '../../planning/export-plan.ts';
@@ -34,6 +35,8 @@ export interface WorkerSettings {
   catalog?: Catalog;
   /** Where `/metrics` listens (SLUICE_WORKER_METRICS_PORT, default 9464); unset: no endpoint. */
   metrics?: WorkerMetricsSettings;
+  /** How long a stop may take before what is left is given up on (SLUICE_SHUTDOWN_TIMEOUT_MS, default 20 s). */
+  shutdownTimeoutMs?: number;
 }
 
 export interface WorkerService {
@@ -41,7 +44,11 @@ export interface WorkerService {
   /** The metrics endpoint's port, when it listens. */
   metricsPort?: number;
   store: JobStore;
-  stop(): Promise<void>;
+  /**
+   * Hands running jobs back and closes every client by `deadline` (epoch ms; default now + the shutdown
+   * timeout). Resolves by then whatever hangs, naming the steps it gave up on.
+   */
+  stop(deadline?: number): Promise<StopReport>;
 }
 
 /** The export worker with everything it owns: job store pool, S3 clients, source pools, Kafka clients. */
@@ -67,6 +74,7 @@ export async function startWorkerService(settings: WorkerSettings, log: Logger):
       ? await startWorkerMetrics(settings.metrics, {
           brokers: settings.worker.brokers,
           groupId: settings.worker.groupId,
+          ...(settings.worker.requestTopic ? { requestTopic: settings.worker.requestTopic } : {}),
           s3,
           log,
         })
@@ -93,13 +101,15 @@ export async function startWorkerService(settings: WorkerSettings, log: Logger):
       workerId: worker.workerId,
       store,
       ...(metrics ? { metricsPort: metrics.port } : {}),
-      async stop() {
-        await worker.stop();
-        await metrics?.stop();
-        await sources.closeAll();
+      async stop(deadline = Date.now() + (settings.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS)) {
+        // The worker first: its jobs are handed back through the pool, so the pool closes last.
+        const report = await worker.stop(deadline);
+        if (metrics) await settleBy('metrics', () => metrics!.stop(), deadline, log, report);
+        await settleBy('sources', () => sources.closeAll(), deadline, log, report);
         s3.destroy();
         if (publicS3 !== s3) publicS3.destroy();
-        await pool.end();
+        await settleBy('job_store', () => pool.end(), deadline, log, report);
+        return report;
       },
     };
   } catch (err) {

@@ -26,7 +26,13 @@ export interface WorkerMetricsEndpoint {
  */
 export async function startWorkerMetrics(
   settings: WorkerMetricsSettings,
-  { brokers, groupId, s3, log }: { brokers: string[]; groupId: string; s3: S3Client; log: Logger },
+  {
+    brokers,
+    groupId,
+    requestTopic = Topics.requests,
+    s3,
+    log,
+  }: { brokers: string[]; groupId: string; requestTopic?: string; s3: S3Client; log: Logger },
 ): Promise<WorkerMetricsEndpoint> {
   const kafka = new Kafka({ clientId: 'sluice-worker-metrics', brokers, logLevel: logLevel.NOTHING });
   let admin: Admin | undefined;
@@ -37,7 +43,7 @@ export async function startWorkerMetrics(
         await fresh.connect();
         admin = fresh;
       }
-      return readConsumerLag(admin, groupId, Topics.requests).catch(async (err: unknown) => {
+      return readConsumerLag(admin, groupId, requestTopic).catch(async (err: unknown) => {
         // Reconnect at the next scrape: a broker restart can leave the admin client unusable.
         const stale = admin;
         admin = undefined;

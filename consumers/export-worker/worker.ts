@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { settleBy, type StopReport } from '../../core/deadline.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { JobStore } from '../../jobs/job-store.ts';
 import { jsonEventCodec } from '../../schemas/event-codec.ts';
@@ -33,6 +34,16 @@ export interface ExportWorkerConfig {
   sessionTimeoutMs?: number;
   /** With it, outcome events are Avro registered there and Avro requests can be read; JSON otherwise. */
   schemaRegistryUrl?: string;
+  /**
+   * Where a partition the group has no committed offset for starts (SLUICE_REQUESTS_FROM): `latest` (the
+   * default) so a new group, or a new job database under a new group, does not run history again; `earliest`
+   * replays what the topic still holds. Committed offsets always win.
+   */
+  requestsFrom?: 'earliest' | 'latest';
+  /** The topic requests are read from (SLUICE_REQUEST_TOPIC, where the API and scheduler publish them). */
+  requestTopic?: string;
+  /** Requests whose record is older than this are answered REQUEST_EXPIRED, not run (SLUICE_REQUEST_MAX_AGE_MS). */
+  requestMaxAgeMs?: number;
 }
 
 export interface ExportWorkerDeps {
@@ -46,7 +57,11 @@ export interface ExportWorkerDeps {
 
 export interface ExportWorker {
   readonly workerId: string;
-  stop(): Promise<void>;
+  /**
+   * Stops taking work, hands running jobs back (their exports are aborted, so their uploads are aborted too)
+   * and leaves the group, all by `deadline` (epoch ms): a step still pending then is given up on and named.
+   */
+  stop(deadline: number): Promise<StopReport>;
 }
 
 /**
@@ -69,10 +84,11 @@ export async function startExportWorker(
     logCreator: () => (entry) =>
       log.warn(`kafka.${entry.namespace ?? 'client'}`, { message: entry.log.message }),
   });
+  const requestTopic = config.requestTopic ?? Topics.requests;
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await ensureTopics(admin, config.requestPartitions);
+    await ensureTopics(admin, config.requestPartitions, -1, requestTopic);
   } finally {
     await admin.disconnect();
   }
@@ -94,7 +110,8 @@ export async function startExportWorker(
     maxWaitTimeInMs: 250,
   });
   await consumer.connect();
-  await consumer.subscribe({ topic: Topics.requests, fromBeginning: true });
+  // fromBeginning only decides where a partition without a committed offset starts.
+  await consumer.subscribe({ topic: requestTopic, fromBeginning: config.requestsFrom === 'earliest' });
 
   const shutdown = new AbortController();
   const runnerDeps = {
@@ -128,7 +145,10 @@ export async function startExportWorker(
     partitionsConsumedConcurrently: Math.min(config.requestPartitions, 4),
     eachBatch: intakeHandler({
       consumer,
-      admit: (record) => admitRequest(runnerDeps, record, config.groupId, () => scheduler.wake()),
+      admit: (record) =>
+        admitRequest(runnerDeps, record, config.groupId, () => scheduler.wake(), {
+          ...(config.requestMaxAgeMs !== undefined ? { maxAgeMs: config.requestMaxAgeMs } : {}),
+        }),
       log,
       shutdown: shutdown.signal,
     }),
@@ -137,16 +157,22 @@ export async function startExportWorker(
     groupId: config.groupId,
     concurrency: config.concurrency,
     events: codec.format,
+    requestsFrom: config.requestsFrom ?? 'latest',
   });
 
   return {
     workerId,
-    async stop() {
+    async stop(deadline) {
+      const report: StopReport = { unfinished: [] };
       shutdown.abort(new Error('worker shutting down'));
-      await scheduler.drain();
-      await consumer.disconnect().catch(() => {});
-      await producer.disconnect().catch(() => {});
-      log.info('worker.stopped');
+      // Jobs get the bound less a reserve, so leaving the group (which spares the others a session timeout's
+      // wait for the rebalance) still has its chance when an abort is slow.
+      const reserve = Math.min(3_000, Math.max(0, deadline - Date.now()) / 4);
+      await settleBy('jobs', scheduler.drain(), deadline - reserve, log, report);
+      await settleBy('kafka.consumer', () => consumer.disconnect(), deadline, log, report);
+      await settleBy('kafka.producer', () => producer.disconnect(), deadline, log, report);
+      log.info('worker.stopped', { unfinished: report.unfinished });
+      return report;
     },
   };
 }

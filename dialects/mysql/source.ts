@@ -40,7 +40,12 @@ export interface MysqlSourceOptions {
 
 const DEFAULT_POOL_SIZE = 4;
 const DEFAULT_STALL_TIMEOUT_MS = 10 * 60_000;
-const DEFAULT_BATCH_ROWS = 4096;
+/**
+ * Small batches die young: with 4096 rows (~4 MB) per batch, the handful in flight outgrew V8's young
+ * generation, so most rows were promoted and collected by full GCs (a 1M-row CSV export: 4.9 CPU-s at 4096,
+ * 3.6 at 1024, peak RSS 197 → 154 MB).
+ */
+const DEFAULT_BATCH_ROWS = 1024;
 /** Full batches read ahead of the consumer before the connection is paused. */
 const READ_AHEAD_BATCHES = 2;
 

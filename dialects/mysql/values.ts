@@ -26,9 +26,13 @@ export function conversionPlan(natives: NativeColumn[], columns: Column[]): Conv
 
 /** Converts in place; a converter may yield null (the zero date). */
 export function convertBatch(batch: RowBatch, plan: ConversionPlan): RowBatch {
-  if (plan.length === 0) return batch;
-  for (const row of batch) {
-    for (const [i, convert] of plan) {
+  const n = plan.length;
+  if (n === 0) return batch;
+  // Index loops: no iterator or destructuring per value on the hot path.
+  for (let p = 0; p < n; p++) {
+    const [i, convert] = plan[p]!;
+    for (let r = 0; r < batch.length; r++) {
+      const row = batch[r]!;
       const raw = row[i];
       if (raw !== null) row[i] = convert(raw);
     }
@@ -126,11 +130,14 @@ export function mysqlDateTimeToMicros(text: string): bigint | null | undefined {
   if (Number.isNaN(seconds)) return undefined;
   let micros = 0;
   if (text.length > 20) {
-    const fraction = text.slice(20, 26);
-    micros = digits(fraction, 0, fraction.length) * 10 ** (6 - fraction.length);
+    const end = Math.min(text.length, 26);
+    micros = digits(text, 20, end) * 10 ** (26 - end);
     if (Number.isNaN(micros)) return undefined;
   }
-  // Seconds fit a double exactly (|s| < 2^38); the product with 10^6 would not, hence bigint from here.
+  // Seconds fit a double exactly (|s| < 2^38); their product with 10^6 only for years 1685–2255, beyond
+  // which the sum is done in bigints (one allocation per value instead of three inside that range).
+  const exact = seconds * 1_000_000 + micros;
+  if (Number.isSafeInteger(exact)) return BigInt(exact);
   return BigInt(seconds) * 1_000_000n + BigInt(micros);
 }
 

@@ -60,6 +60,8 @@ function createArrowTransform(
 
   return new Transform({
     writableObjectMode: true,
+    // Few row batches wait here (the default is 16): they are large, and each one queued is old-generation heap.
+    writableHighWaterMark: 2,
     transform(batch: RowBatch, _enc, callback) {
       const out: Buffer[] = [];
       try {

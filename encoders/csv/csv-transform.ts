@@ -13,6 +13,8 @@ function createCsvTransform(
   let pendingHeader = header ? encodeHeader(columns, { delimiter, lineEnding }) : '';
   return new Transform({
     writableObjectMode: true,
+    // Few row batches wait here (the default is 16): they are large, and each one queued is old-generation heap.
+    writableHighWaterMark: 2,
     // One string per batch: far fewer chunks than per row, and still bounded by the batch size.
     transform(batch: RowBatch, _enc, callback) {
       let text = pendingHeader;

@@ -2,23 +2,25 @@ import { Transform } from 'node:stream';
 import type { Column } from '../../schemas/column.ts';
 import type { RowBatch } from '../../core/rows.ts';
 import type { EncoderOptions, EncoderSpec } from '../encoder.ts';
-import { createJsonRowEncoder } from './encode-json-row.ts';
+import { createJsonRowsEncoder } from './encode-json-row.ts';
 
 /** One JSON object per line, each ending in `\n` (the last one too); an empty result is an empty file. */
 function createNdjsonTransform(columns: Column[], _options: EncoderOptions): Transform {
-  const encodeRow = createJsonRowEncoder(columns);
+  const encodeRows = createJsonRowsEncoder(columns);
   return new Transform({
     writableObjectMode: true,
-    // One string per batch, as for CSV: few chunks, each bounded by the batch size.
+    // Few row batches wait here (the default is 16): they are large, and each one queued is old-generation heap.
+    writableHighWaterMark: 2,
+    // One buffer per batch, as for CSV: few chunks, each bounded by the batch size.
     transform(batch: RowBatch, _enc, callback) {
-      let text = '';
+      let bytes: Buffer;
       try {
-        for (const row of batch) text += encodeRow(row) + '\n';
+        bytes = encodeRows(batch, '', '\n');
       } catch (err) {
         callback(err as Error);
         return;
       }
-      callback(null, text ? Buffer.from(text, 'utf8') : undefined);
+      callback(null, bytes.length > 0 ? bytes : undefined);
     },
   });
 }

@@ -24,6 +24,8 @@ import { SluiceError } from '../../core/errors.ts';
 export interface ParquetSession {
   /** Resolves once the writer has taken `batch`; file bytes produced meanwhile went to onBytes. */
   write(batch: RecordBatch): Promise<void>;
+  /** The same for a batch already in the Arrow IPC stream format (schema message, batches, EOS). */
+  writeIpc(ipc: Uint8Array): Promise<void>;
   /** No more batches: resolves after the last row group and the footer went to onBytes. */
   end(): Promise<void>;
   /** Stops the writer; pending and later calls reject with `reason`. Does nothing once end() resolved. */
@@ -118,10 +120,13 @@ export function openParquetSession(
   }
 
   return {
-    async write(batch) {
-      const { controller, resolve } = await takePull();
+    write(batch) {
       // Arrow JS → WebAssembly through the IPC stream format: parquet-wasm's documented path, one copy.
-      const table = WasmTable.fromIPCStream(tableToIPC(new ArrowTable(batch), 'stream'));
+      return this.writeIpc(tableToIPC(new ArrowTable(batch), 'stream'));
+    },
+    async writeIpc(ipc) {
+      const { controller, resolve } = await takePull();
+      const table = WasmTable.fromIPCStream(ipc);
       try {
         for (const wasmBatch of table.recordBatches()) controller.enqueue(wasmBatch);
       } finally {

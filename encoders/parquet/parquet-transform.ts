@@ -3,9 +3,10 @@ import type { Column } from '../../schemas/column.ts';
 import { SluiceError } from '../../core/errors.ts';
 import type { RowBatch } from '../../core/rows.ts';
 import type { EncoderOptions, EncoderSpec } from '../encoder.ts';
+import { Table, tableToIPC } from 'apache-arrow';
 import { createRecordBatchBuilder } from '../arrow/record-batch-builder.ts';
-import { openParquetSession, type ParquetSession } from './parquet-session.ts';
-import { parquetSettings, writerProperties } from './writer-properties.ts';
+import { startParquetThread, type ParquetThread } from './parquet-thread-client.ts';
+import { parquetSettings } from './writer-properties.ts';
 
 /**
  * Rows are gathered into Arrow record batches ("slices") of up to this many rows and handed to the writer,
@@ -21,23 +22,27 @@ const SLICE_BYTES = 4 * 1024 * 1024;
 
 /**
  * Parquet through parquet-wasm (chosen by bench/parquet-writers.ts: fastest on Node 20, the only candidate
- * with zstd and every type we need, and it streams a row group at a time). Column types come from
+ * with zstd and every type we need, and it streams a row group at a time), in a worker thread
+ * (parquet-thread-client.ts) while this thread decodes and builds the next slice. Column types come from
  * encoders/arrow/arrow-schema.ts. The file streams: a row group's bytes are pushed as soon as the writer
- * finishes it; memory holds one slice in JS plus one compressed row group inside the writer.
+ * finishes it; memory holds one slice being built, one in flight, and one compressed row group inside the
+ * writer.
  */
 function createParquetTransform(columns: Column[], options: EncoderOptions): Transform {
   const settings = parquetSettings(options);
   const sliceRows = Math.min(settings.rowGroupRows, SLICE_ROWS);
   const builder = createRecordBatchBuilder(columns, { capacity: sliceRows });
-  let session: ParquetSession | null = null;
+  let thread: ParquetThread | null = null;
   let handedOver = false;
 
-  const open = (): ParquetSession =>
-    (session ??= openParquetSession(writerProperties(settings), (bytes) => {
+  const open = (): ParquetThread =>
+    (thread ??= startParquetThread(settings, (bytes) => {
       if (!transform.destroyed) transform.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     }));
   const handOver = async (): Promise<void> => {
-    await open().write(builder.flush());
+    // The slice as IPC bytes (a copy: the builder reuses its arrays), moved to the encoder thread.
+    const ipc = tableToIPC(new Table(builder.flush()), 'stream');
+    await open().write(ipc);
     handedOver = true;
   };
 
@@ -68,9 +73,9 @@ function createParquetTransform(columns: Column[], options: EncoderOptions): Tra
       finish().then(() => callback(), callback);
     },
     destroy(err, callback) {
-      // Ends the writer's task inside WebAssembly, which otherwise would wait for input forever, holding on
-      // to its row group. (After a normal end this does nothing.)
-      session?.abort(err ?? new SluiceError('ENCODER_FAILED', 'the Parquet encoder was closed early'));
+      // Stops the encoder thread, which otherwise would wait for input forever, holding on to its row
+      // group. (After a normal end this does nothing.)
+      thread?.abort(err ?? new SluiceError('ENCODER_FAILED', 'the Parquet encoder was closed early'));
       callback(err);
     },
   });

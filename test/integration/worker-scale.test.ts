@@ -60,6 +60,8 @@ describe('a million rows through the worker process', () => {
         SLUICE_SOURCE_SCALE_TABLES: '*',
         SLUICE_SOURCE_SCALE_RAW_SQL: 'true',
         SLUICE_WORKER_GROUP: TEST_WORKER_GROUP,
+        // Like every test worker: the group may be new on a fresh broker, and requests are produced at once.
+        SLUICE_REQUESTS_FROM: 'earliest',
         // Any free port: another worker on this machine may hold the default one.
         SLUICE_WORKER_METRICS_PORT: '0',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

@@ -21,6 +21,12 @@ export async function startTestWorker(
     /** Serve /metrics (port 0: a free one, read from WorkerService.metricsPort). */
     metrics?: WorkerMetricsSettings;
     log?: Logger;
+    /** A group of the test's own (default: the suite's shared group). */
+    groupId?: string;
+    /** A requests topic of the test's own, so replaying it replays only the test's records. */
+    requestTopic?: string;
+    requestsFrom?: 'earliest' | 'latest';
+    requestMaxAgeMs?: number;
   } = {},
 ): Promise<WorkerService> {
   const infra = inject('infra');
@@ -28,7 +34,13 @@ export async function startTestWorker(
     {
       worker: {
         brokers: infra.KAFKA_BROKERS.split(','),
-        groupId: TEST_WORKER_GROUP,
+        groupId: overrides.groupId ?? TEST_WORKER_GROUP,
+        ...(overrides.requestTopic ? { requestTopic: overrides.requestTopic } : {}),
+        // The suite's tests produce right after the worker starts, before its group has joined: a fresh
+        // group (a fresh CI broker) starting at the topic's end would skip those requests. Production's
+        // default (latest) is tested where a test asks for it.
+        requestsFrom: overrides.requestsFrom ?? 'earliest',
+        ...(overrides.requestMaxAgeMs !== undefined ? { requestMaxAgeMs: overrides.requestMaxAgeMs } : {}),
         concurrency: overrides.concurrency ?? 3,
         workspaceMaxRunning: overrides.workspaceMaxRunning ?? 3,
         pollMs: 250,

@@ -6,6 +6,32 @@ import { readApiSettings, readDatabaseUrl, readSourceConfigs, readWorkerSettings
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'sluice.mjs');
 
 describe('configuration from the environment', () => {
+  it('worker deployment settings: start at the end, expire day-old requests, stop within 20 s, unless told', () => {
+    const base = { DATABASE_URL: 'postgres://u@db/s', S3_BUCKET: 'b' };
+    expect(readWorkerSettings(base)).toMatchObject({
+      worker: { requestsFrom: 'latest', requestMaxAgeMs: 86_400_000 },
+      shutdownTimeoutMs: 20_000,
+    });
+    const told = readWorkerSettings({
+      ...base,
+      SLUICE_REQUESTS_FROM: 'earliest',
+      SLUICE_REQUEST_MAX_AGE_MS: 'off',
+      SLUICE_SHUTDOWN_TIMEOUT_MS: '5000',
+      SLUICE_REQUEST_TOPIC: 'team.requests',
+    });
+    expect(told).toMatchObject({
+      worker: { requestsFrom: 'earliest', requestTopic: 'team.requests' },
+      shutdownTimeoutMs: 5000,
+    });
+    expect(told.worker.requestMaxAgeMs).toBeUndefined();
+    expect(() => readWorkerSettings({ ...base, SLUICE_REQUESTS_FROM: 'beginning' })).toThrow(
+      /SLUICE_REQUESTS_FROM must be earliest or latest/,
+    );
+    expect(() => readWorkerSettings({ ...base, SLUICE_SHUTDOWN_TIMEOUT_MS: '0' })).toThrow(
+      /SLUICE_SHUTDOWN_TIMEOUT_MS must be a positive integer/,
+    );
+  });
+
   it('reads named sources with their grants, denying what is not granted', () => {
     const sources = readSourceConfigs({
       SLUICE_SOURCE_WAREHOUSE: 'postgres://u:p@db/w',
