@@ -203,7 +203,7 @@ export function slowExport(
   opts: { pauseEvery?: number; pauseSeconds?: number; tag?: string } = {},
 ) {
   const pauseEvery = opts.pauseEvery ?? 20_000;
-  const pauseSeconds = opts.pauseSeconds ?? 0.25;
+  const pauseSeconds = opts.pauseSeconds ?? 0.4;
   const tag = opts.tag ?? 'faults';
   return {
     version: 1 as const,
@@ -259,7 +259,8 @@ export async function waitForOpenUpload(
   s3: S3Client,
   bucket: string,
   prefix: string,
-  timeoutMs = 30_000,
+  // A worker's consumer can take ~30 s to rejoin after the broker restart of an earlier test.
+  timeoutMs = 45_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while ((await openUploads(s3, bucket, prefix)).length === 0) {
