@@ -307,6 +307,20 @@ export class JobStore {
     return rows[0] ? toJob(rows[0]) : undefined;
   }
 
+  /**
+   * Gives up `owner`'s lease on sending a finished job's outcome (its send failed), so the next outcome
+   * sweep may send it without waiting for the lease to lapse.
+   */
+  async releaseEmission(jobId: string, owner: string): Promise<void> {
+    await this.pool.query(
+      `UPDATE sluice_jobs
+          SET lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+        WHERE job_id = $1 AND lease_owner = $2 AND event_emitted_at IS NULL
+          AND status IN ('succeeded', 'failed')`,
+      [jobId, owner],
+    );
+  }
+
   async markEmitted(jobId: string): Promise<void> {
     await this.pool.query(
       `UPDATE sluice_jobs

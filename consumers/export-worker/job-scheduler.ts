@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Job } from '../../jobs/job.ts';
 import type { SchedulingPolicy } from '../../jobs/job-store.ts';
 import { sweepOrphanUploads } from '../../sinks/s3/orphan-uploads.ts';
-import { emitOutcome } from './outcomes.ts';
+import { emitOrHandBack } from './outcomes.ts';
 import { runClaimedJob, type RunnerDeps } from './run-claimed-job.ts';
 
 export interface SchedulerConfig extends SchedulingPolicy {
@@ -77,7 +77,7 @@ export class JobScheduler {
               workspaceId: next.job.workspaceId,
               attempts: next.job.attempts,
             });
-            await emitOutcome(deps, next.job);
+            await emitOrHandBack(deps, next.job);
             tookOne = true;
           }
         }
@@ -109,8 +109,16 @@ export class JobScheduler {
     if (now - this.#lastSweep < this.config.outcomeGraceMs / 2) return;
     this.#lastSweep = now;
     const jobs = await this.deps.store.claimUnemitted(this.deps.workerId, this.config.outcomeGraceMs, 50);
-    for (const job of jobs) {
-      await emitOutcome(this.deps, job);
+    for (const [i, job] of jobs.entries()) {
+      try {
+        await emitOrHandBack(this.deps, job);
+      } catch (err) {
+        // The broker is still away: hand the rest back too, so the next sweep (of any worker) retries them
+        // rather than waiting out the leases just taken.
+        for (const rest of jobs.slice(i + 1))
+          await this.deps.store.releaseEmission(rest.jobId, this.deps.workerId);
+        throw err;
+      }
       this.deps.log.info('job.outcome_resent', {
         jobId: job.jobId,
         workspaceId: job.workspaceId,

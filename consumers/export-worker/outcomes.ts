@@ -36,7 +36,24 @@ export async function finishFailed(
   error: JobError,
 ): Promise<void> {
   const failed = await deps.store.fail(job.jobId, owner, error, deps.workerId);
-  if (failed) await emitOutcome(deps, failed);
+  if (failed) await emitOrHandBack(deps, failed);
+}
+
+/**
+ * emitOutcome, and when the send fails (the broker down longer than kafkajs's own ~10 s of retries) the job's
+ * emission lease is given up at once, so the outcome sweep of any worker sends it as soon as the broker is
+ * back, instead of after the whole lease. Rejects with the send's error.
+ */
+export async function emitOrHandBack(deps: OutcomeDeps, job: Job): Promise<void> {
+  try {
+    await emitOutcome(deps, job);
+  } catch (err) {
+    await deps.store.releaseEmission(job.jobId, deps.workerId).catch((releaseErr: unknown) =>
+      // The store is unreachable too: the lease lapses by itself.
+      deps.log.warn('job.emission_release_failed', { jobId: job.jobId, err: releaseErr }),
+    );
+    throw err;
+  }
 }
 
 /** The completion or failure event of a finished job; marked sent only once the broker has it. */

@@ -6,7 +6,7 @@ import { ExportRequestedSchema } from '../../schemas/export-requested.ts';
 import { abortUpload } from '../../sinks/s3/orphan-uploads.ts';
 import type { UploadTracker } from '../../sinks/sink.ts';
 import { toJobError } from './job-error.ts';
-import { emitOutcome, finishFailed, type OutcomeDeps } from './outcomes.ts';
+import { emitOrHandBack, finishFailed, type OutcomeDeps } from './outcomes.ts';
 import type { JobRuntime } from './job-runtime.ts';
 import { runJob } from './run-job.ts';
 
@@ -97,6 +97,9 @@ export async function runClaimedJob(deps: RunnerDeps, job: Job, shutdown: AbortS
       (expectedRows) => (progress = { ...progress, expectedRows }),
       tracker,
     );
+    // The export is over: a renewal from here on would find the job succeeded, call the lease lost and
+    // turn a slow outcome send into a stopped export.
+    clearInterval(renewer);
     const done = await deps.store.succeed(job.jobId, deps.workerId, result);
     if (!done) {
       // Cancelled or taken over while the upload finished: whoever owns the job now decides its outcome.
@@ -106,7 +109,12 @@ export async function runClaimedJob(deps: RunnerDeps, job: Job, shutdown: AbortS
     }
     log.info('export.completed', { rows: result.rows, bytes: result.bytes, key: result.key });
     run.finished('succeeded');
-    await emitOutcome(deps, done);
+    try {
+      await emitOrHandBack(deps, done);
+    } catch (err) {
+      // The job is done and stored (not to be retried): the outcome sweep sends its event.
+      log.warn('job.outcome_unsent', { err });
+    }
   } catch (err) {
     if (shutdown.aborted) {
       // Not the job's fault: back to the queue for whichever worker is next, without waiting for the lease.
