@@ -25,6 +25,10 @@ export async function planForRecipient(
   options: Omit<PlanOptions, 'security'> = {},
 ): Promise<MetricPlan> {
   context.checkpoint?.();
+  // A body may hold hundreds of plans, each a few ms of synchronous work, and a cached policy lookup
+  // resolves without I/O: without one turn of the event loop per plan, the API answers nothing else (not
+  // even /healthz) until the whole body is planned.
+  await new Promise<void>((resolve) => setImmediate(resolve));
   const security = await rowSecurityFor(context.policies, audience.workspaceId, audience.recipient);
   return resolveMetricPlan(context.catalog, request, { ...options, security });
 }
