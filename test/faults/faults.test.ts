@@ -132,6 +132,42 @@ describe('faults', () => {
     await exactlyOnce(request);
   });
 
+  it('the object store SIGKILLed mid-upload and restarted after ~10 s', async () => {
+    const request = slowExport(`ws-s3kill-${run}`, rows);
+    await produceRequest(infra.settings.KAFKA_BROKERS, request);
+    await uploadOpen(request);
+    await infra.s3.kill();
+    try {
+      await sleep(10_000);
+    } finally {
+      await infra.s3.start();
+    }
+    await exactlyOnce(request);
+  });
+
+  it('a worker SIGKILLed mid-export: another takes over, the dead attempt leaves no upload', async () => {
+    const second = await startWorker();
+    others.push(second);
+    const request = slowExport(`ws-kill-${run}`, rows);
+    await produceRequest(infra.settings.KAFKA_BROKERS, request);
+    await uploadOpen(request);
+    // Killed once the upload is on the job's record (a few ms after the store opened it): an upload whose
+    // worker died inside that window is the orphan sweep's (SLUICE_ORPHAN_UPLOAD_AGE_MS), not the takeover's.
+    const owner = await waitFor('the open upload on the job record', async () => {
+      const { rows: found } = await pool.query<{ lease_owner: string }>(
+        `SELECT lease_owner FROM sluice_jobs WHERE job_id = $1 AND open_uploads <> '{}'::jsonb`,
+        [jobIdFor(request.workspaceId, request.requestId)],
+      );
+      return found.length > 0 ? found : undefined;
+    });
+    // workerId is host-pid-random: kill the process that holds the lease.
+    const victim = [worker, second].find((p) => owner[0]!.lease_owner.includes(`-${p.pid}-`))!;
+    expect(victim).toBeDefined();
+    await victim.kill();
+    if (victim === worker) worker = second;
+    await exactlyOnce(request);
+  });
+
   it('a consumer-group rebalance while jobs run', async () => {
     const workspaceId = `ws-rebalance-${run}`;
     const requests = [1, 2].map(() => slowExport(workspaceId, rows));
